@@ -1,0 +1,3 @@
+"""orch-cli: the orch command."""
+
+__version__ = "0.1.0"
