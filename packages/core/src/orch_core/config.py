@@ -1,0 +1,53 @@
+"""Typed configuration: the services, the databases and the defaults of one orch project.
+
+Loading (TOML files, `[tool.orch]` in pyproject.toml, env overlays, `${VAR}` interpolation)
+produces these values; everything else in orch reads them and never a raw dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class TransactionMode(StrEnum):
+    """How a database's steps are grouped into transactions."""
+
+    PER_MIGRATION = "per-migration"
+    PER_RUN = "per-run"
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """A branch of the revision graph: its label and the folder of its scripts."""
+
+    name: str
+    scripts: Path
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """One named database, the services it carries and how to migrate it."""
+
+    name: str
+    url: str
+    services: tuple[str, ...]
+    after: tuple[str, ...] = ()
+    version_table: str = "alembic_version"
+    version_table_schema: str | None = None
+    history_table: str | None = "orch_history"
+    lock_timeout: float = 60.0
+    transaction_mode: TransactionMode = TransactionMode.PER_MIGRATION
+
+
+@dataclass(frozen=True)
+class OrchConfig:
+    """A whole project: where it was read from, its services and databases, its defaults."""
+
+    path: Path
+    services: dict[str, ServiceConfig]
+    databases: dict[str, DatabaseConfig]
+    concurrency: int = 4
+    audit_log: Path | None = None
+    header_cache: Path | None = None

@@ -1,0 +1,21 @@
+"""The closed list of audit event names that orch emits through structlog."""
+
+from enum import StrEnum
+
+
+class Event(StrEnum):
+    """A stable event name; deployment tooling matches on these strings."""
+
+    RUN_STARTED = "run.started"
+    RUN_FINISHED = "run.finished"
+    DB_PLANNED = "db.planned"
+    DB_STARTED = "db.started"
+    DB_FINISHED = "db.finished"
+    DB_SKIPPED = "db.skipped"
+    LOCK_WAITING = "lock.waiting"
+    LOCK_ACQUIRED = "lock.acquired"
+    LOCK_RELEASED = "lock.released"
+    MIGRATION_STARTED = "migration.started"
+    MIGRATION_APPLIED = "migration.applied"
+    MIGRATION_FAILED = "migration.failed"
+    STAMP_APPLIED = "stamp.applied"
