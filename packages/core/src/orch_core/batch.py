@@ -1,0 +1,280 @@
+"""batch_alter_table: apply a block of changes to one table, by copy-and-move where needed.
+
+SQLite cannot alter types, nullability or constraints in place, so such a block builds a new
+table with the target schema, copies the rows, drops the old table, renames the new one and
+re-creates the indexes. Dialects that can ALTER in place run the block as plain operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import sqlalchemy as sa
+
+from orch_core.errors import OperationFailed, UnsupportedOperation
+from orch_core.operations import ops
+from orch_core.operations.arguments import alter_column_op
+from orch_core.operations.batch_model import TableModel
+
+if TYPE_CHECKING:
+    from orch_core.context import MigrationContext
+
+_CONSTRAINT_OPS = (
+    ops.CreatePrimaryKeyOp,
+    ops.CreateUniqueConstraintOp,
+    ops.CreateForeignKeyOp,
+    ops.CreateCheckConstraintOp,
+)
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """The arguments of one batch_alter_table block."""
+
+    table_name: str
+    schema: str | None = None
+    recreate: Literal["auto", "always", "never"] = "auto"
+    partial_reordering: tuple[tuple[str, ...], ...] = ()
+    copy_from: sa.Table | None = None
+    table_args: tuple[Any, ...] = ()
+    table_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    reflect_args: tuple[Any, ...] = ()
+
+
+class BatchOperations:
+    """The `batch_op` of a batch_alter_table block: the op API with the table name bound."""
+
+    def __init__(self, context: MigrationContext, spec: BatchSpec) -> None:
+        self.context = context
+        self.spec = spec
+        self.ops: list[ops.Op] = []
+
+    def add_column(
+        self,
+        column: sa.Column[Any],
+        *,
+        insert_before: str | None = None,
+        insert_after: str | None = None,
+    ) -> None:
+        """Add a column, optionally placed before or after another (when recreating)."""
+        self.ops.append(
+            ops.AddColumnOp(
+                self.spec.table_name, column, self.spec.schema, insert_before, insert_after
+            )
+        )
+
+    def drop_column(self, column_name: str, **kw: Any) -> None:
+        """Drop a column."""
+        self.ops.append(ops.DropColumnOp(self.spec.table_name, column_name, self.spec.schema))
+
+    def alter_column(self, column_name: str, **kw: Any) -> None:
+        """Change a column, as Operations.alter_column does."""
+        self.ops.append(
+            alter_column_op(self.spec.table_name, column_name, schema=self.spec.schema, **kw)
+        )
+
+    def create_index(
+        self, index_name: str | None, columns: Any, *, unique: bool = False, **kw: Any
+    ) -> None:
+        """Create an index on this table."""
+        cols = (columns,) if isinstance(columns, str) else tuple(columns)
+        self.ops.append(
+            ops.CreateIndexOp(
+                index_name, self.spec.table_name, cols, self.spec.schema, unique, False, kw
+            )
+        )
+
+    def drop_index(self, index_name: str, **kw: Any) -> None:
+        """Drop an index of this table."""
+        self.ops.append(
+            ops.DropIndexOp(index_name, self.spec.table_name, self.spec.schema, False, kw)
+        )
+
+    def create_primary_key(self, constraint_name: str | None, columns: Any) -> None:
+        """Add a primary key."""
+        self.ops.append(
+            ops.CreatePrimaryKeyOp(
+                constraint_name, self.spec.table_name, tuple(columns), self.spec.schema
+            )
+        )
+
+    def create_unique_constraint(
+        self, constraint_name: str | None, columns: Any, **kw: Any
+    ) -> None:
+        """Add a unique constraint."""
+        self.ops.append(
+            ops.CreateUniqueConstraintOp(
+                constraint_name, self.spec.table_name, tuple(columns), self.spec.schema, kw
+            )
+        )
+
+    def create_foreign_key(
+        self,
+        constraint_name: str | None,
+        referent_table: str,
+        local_cols: Any,
+        remote_cols: Any,
+        *,
+        referent_schema: str | None = None,
+        onupdate: str | None = None,
+        ondelete: str | None = None,
+        deferrable: bool | None = None,
+        initially: str | None = None,
+        match: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Add a foreign key from this table."""
+        self.ops.append(
+            ops.CreateForeignKeyOp(
+                constraint_name,
+                self.spec.table_name,
+                referent_table,
+                tuple(local_cols),
+                tuple(remote_cols),
+                ondelete,
+                onupdate,
+                deferrable,
+                initially,
+                match,
+                self.spec.schema,
+                referent_schema,
+            )
+        )
+
+    def create_check_constraint(
+        self, constraint_name: str | None, condition: Any, **kw: Any
+    ) -> None:
+        """Add a check constraint."""
+        self.ops.append(
+            ops.CreateCheckConstraintOp(
+                constraint_name, self.spec.table_name, condition, self.spec.schema
+            )
+        )
+
+    def drop_constraint(self, constraint_name: str, type_: str | None = None) -> None:
+        """Drop a constraint by name."""
+        self.ops.append(
+            ops.DropConstraintOp(constraint_name, self.spec.table_name, type_, self.spec.schema)
+        )
+
+    def flush(self) -> None:
+        """Apply the collected operations: in place, or by copy-and-move."""
+        if not self._recreate():
+            for op in self.ops:
+                self.context.run(op)
+            return
+        model = TableModel.from_table(self._source(), self.spec.partial_reordering)
+        for op in self.ops:
+            self._apply(model, op)
+        with _foreign_keys_off(self.context, self.spec.table_name):
+            for statement in model.move_statements(self.spec.table_args, self.spec.table_kwargs):
+                self.context.emit(statement, self.ops[0] if self.ops else None)
+
+    def _recreate(self) -> bool:
+        if self.spec.recreate != "auto":
+            return self.spec.recreate == "always"
+        dialect = self.context.dialect
+        for op in self.ops:
+            if isinstance(op, ops.AlterColumnOp) and dialect.needs_recreate(
+                "alter_column", op.changes
+            ):
+                return True
+            if isinstance(op, ops.DropColumnOp) and dialect.needs_recreate("drop_column"):
+                return True
+            if isinstance(op, (*_CONSTRAINT_OPS, ops.DropConstraintOp)) and dialect.needs_recreate(
+                "create_constraint"
+            ):
+                return True
+        return False
+
+    def _source(self) -> sa.Table:
+        if self.spec.copy_from is not None:
+            return self.spec.copy_from
+        connection = self.context.connection
+        name = self.spec.table_name
+        if connection is None:
+            raise UnsupportedOperation(
+                "batch_alter_table", name, self.context.revision, "offline batch needs copy_from"
+            )
+        try:
+            return sa.Table(
+                name,
+                sa.MetaData(),
+                *self.spec.reflect_args,
+                schema=self.spec.schema,
+                autoload_with=connection,
+            )
+        except sa.exc.NoSuchTableError as exc:
+            raise OperationFailed(
+                "batch_alter_table", name, self.context.revision, f"no such table: {name}"
+            ) from exc
+
+    def _apply(self, model: TableModel, op: ops.Op) -> None:
+        try:
+            model.apply(op)
+        except KeyError as exc:
+            raise OperationFailed(
+                op.op_name,
+                op.table,
+                self.context.revision,
+                f"no such column or constraint: {exc.args[0]}",
+            ) from exc
+
+
+@contextmanager
+def _foreign_keys_off(context: MigrationContext, table_name: str) -> Iterator[None]:
+    """Keep SQLite from cascading or refusing while the referenced old table is dropped.
+
+    PRAGMA foreign_keys cannot change inside a transaction. Under pysqlite, DDL runs outside
+    one, so the pragma can be switched off around the move; if a transaction is already open
+    and other tables reference this one, the move would fire their ON DELETE actions, so it
+    is refused.
+    """
+    connection = context.connection
+    if connection is None or context.dialect.name != "sqlite":
+        yield
+        return
+    if not connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
+        yield
+        return
+    driver = connection.connection.driver_connection
+    if getattr(driver, "in_transaction", False):
+        if _referenced(connection, table_name):
+            raise UnsupportedOperation(
+                "batch_alter_table",
+                table_name,
+                context.revision,
+                "other tables reference it and PRAGMA foreign_keys=ON cannot be turned off inside "
+                "the open transaction; run this migration with foreign_keys off",
+            )
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        violations = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if violations:
+            raise OperationFailed(
+                "batch_alter_table",
+                table_name,
+                context.revision,
+                f"foreign key violations: {violations}",
+            )
+        # The copy opened a driver transaction of its own; closing it lets the pragma apply.
+        if driver is not None and driver.in_transaction:
+            driver.commit()
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+def _referenced(connection: sa.Connection, table_name: str) -> bool:
+    inspector = sa.inspect(connection)
+    for other in inspector.get_table_names():
+        if other == table_name:
+            continue
+        if any(fk["referred_table"] == table_name for fk in inspector.get_foreign_keys(other)):
+            return True
+    return False

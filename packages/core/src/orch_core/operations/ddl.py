@@ -1,0 +1,148 @@
+"""ALTER forms SQLAlchemy lacks, as DDL elements compiled by the target dialect.
+
+Identifiers go through the dialect's quoting preparer, types through its type compiler and
+defaults through its own default rendering; nothing here formats a value into SQL by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler
+
+
+class _TableDDL(ExecutableDDLElement):
+    def __init__(self, table_name: str, schema: str | None) -> None:
+        self.table_name = table_name
+        self.schema = schema
+
+
+class RenameTable(_TableDDL):
+    def __init__(self, table_name: str, new_name: str, schema: str | None) -> None:
+        super().__init__(table_name, schema)
+        self.new_name = new_name
+
+
+class AddColumn(_TableDDL):
+    def __init__(self, column: sa.Column[Any]) -> None:
+        table = column.table
+        super().__init__(table.name, table.schema)
+        self.column = column
+
+
+class DropColumn(_TableDDL):
+    def __init__(self, table_name: str, column_name: str, schema: str | None) -> None:
+        super().__init__(table_name, schema)
+        self.column_name = column_name
+
+
+class _ColumnDDL(_TableDDL):
+    def __init__(self, table_name: str, schema: str | None, column_name: str) -> None:
+        super().__init__(table_name, schema)
+        self.column_name = column_name
+
+
+class RenameColumn(_ColumnDDL):
+    def __init__(self, table_name: str, schema: str | None, column_name: str, new: str) -> None:
+        super().__init__(table_name, schema, column_name)
+        self.new_name = new
+
+
+class AlterColumnType(_ColumnDDL):
+    def __init__(
+        self, table_name: str, schema: str | None, column_name: str, type_: Any, using: str | None
+    ) -> None:
+        super().__init__(table_name, schema, column_name)
+        self.type_ = sa.types.to_instance(type_)
+        self.using = using
+
+
+class AlterColumnNullable(_ColumnDDL):
+    def __init__(
+        self, table_name: str, schema: str | None, column_name: str, nullable: bool
+    ) -> None:
+        super().__init__(table_name, schema, column_name)
+        self.nullable = nullable
+
+
+class AlterColumnDefault(_ColumnDDL):
+    """Set the column's server default, or drop it when `column.server_default` is None."""
+
+    def __init__(self, column: sa.Column[Any]) -> None:
+        super().__init__(column.table.name, column.table.schema, column.name)
+        self.column = column
+
+
+class ModifyColumn(_ColumnDDL):
+    """MySQL's whole-column restatement: MODIFY, or CHANGE when the name changes too."""
+
+    def __init__(self, column_name: str, column: sa.Column[Any]) -> None:
+        super().__init__(column.table.name, column.table.schema, column_name)
+        self.column = column
+
+
+def _table(compiler: DDLCompiler, element: _TableDDL) -> str:
+    prep = compiler.preparer
+    name = prep.quote(element.table_name)
+    return f"{prep.quote_schema(element.schema)}.{name}" if element.schema else name
+
+
+def _alter_column(compiler: DDLCompiler, element: _ColumnDDL) -> str:
+    column = compiler.preparer.quote(element.column_name)
+    return f"ALTER TABLE {_table(compiler, element)} ALTER COLUMN {column}"
+
+
+@compiles(RenameTable)
+def _rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str:
+    new = compiler.preparer.quote(element.new_name)
+    return f"ALTER TABLE {_table(compiler, element)} RENAME TO {new}"
+
+
+@compiles(AddColumn)
+def _add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    spec = compiler.get_column_specification(element.column)
+    return f"ALTER TABLE {_table(compiler, element)} ADD COLUMN {spec}"
+
+
+@compiles(DropColumn)
+def _drop_column(element: DropColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    column = compiler.preparer.quote(element.column_name)
+    return f"ALTER TABLE {_table(compiler, element)} DROP COLUMN {column}"
+
+
+@compiles(RenameColumn)
+def _rename_column(element: RenameColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    old, new = (compiler.preparer.quote(n) for n in (element.column_name, element.new_name))
+    return f"ALTER TABLE {_table(compiler, element)} RENAME COLUMN {old} TO {new}"
+
+
+@compiles(AlterColumnType)
+def _alter_type(element: AlterColumnType, compiler: DDLCompiler, **kw: Any) -> str:
+    type_sql = compiler.dialect.type_compiler_instance.process(element.type_)
+    using = f" USING {element.using}" if element.using else ""
+    return f"{_alter_column(compiler, element)} TYPE {type_sql}{using}"
+
+
+@compiles(AlterColumnNullable)
+def _alter_nullable(element: AlterColumnNullable, compiler: DDLCompiler, **kw: Any) -> str:
+    action = "DROP NOT NULL" if element.nullable else "SET NOT NULL"
+    return f"{_alter_column(compiler, element)} {action}"
+
+
+@compiles(AlterColumnDefault)
+def _alter_default(element: AlterColumnDefault, compiler: DDLCompiler, **kw: Any) -> str:
+    default = compiler.get_column_default_string(element.column)
+    action = "DROP DEFAULT" if default is None else f"SET DEFAULT {default}"
+    return f"{_alter_column(compiler, element)} {action}"
+
+
+@compiles(ModifyColumn)
+def _modify_column(element: ModifyColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    spec = compiler.get_column_specification(element.column)
+    if element.column.name == element.column_name:
+        return f"ALTER TABLE {_table(compiler, element)} MODIFY {spec}"
+    old = compiler.preparer.quote(element.column_name)
+    return f"ALTER TABLE {_table(compiler, element)} CHANGE {old} {spec}"

@@ -1,0 +1,279 @@
+"""Turn operations into SQLAlchemy statements for one dialect; both online and offline use this."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import schema as ddl
+from sqlalchemy.engine import Dialect as SADialect
+
+from orch_core.dialects import Dialect
+from orch_core.errors import UnsupportedOperation
+from orch_core.operations import ddl as alter
+from orch_core.operations import ops
+from orch_core.operations.stubs import add_referent_stubs, detach, stub_table
+
+Statements = list[sa.Executable]
+
+_CONSTRAINT_TYPES: dict[str | None, Callable[[str], sa.Constraint]] = {
+    "foreignkey": lambda n: sa.ForeignKeyConstraint([], [], name=n),
+    "primary": lambda n: sa.PrimaryKeyConstraint(name=n),
+    "unique": lambda n: sa.UniqueConstraint(name=n),
+    "check": lambda n: sa.CheckConstraint(sa.true(), name=n),
+    None: lambda n: sa.Constraint(name=n),
+}
+
+
+class Renderer:
+    """Render operations for one orch dialect and the SQLAlchemy dialect behind it."""
+
+    def __init__(self, dialect: Dialect, sa_dialect: SADialect, revision: str | None) -> None:
+        self.dialect = dialect
+        self.sa_dialect = sa_dialect
+        self.revision = revision
+        self._dispatch: dict[type[ops.Op], Callable[[Any], Statements]] = {
+            ops.CreateTableOp: self.create_table,
+            ops.DropTableOp: self.drop_table,
+            ops.RenameTableOp: self.rename_table,
+            ops.TableCommentOp: self.table_comment,
+            ops.AddColumnOp: self.add_column,
+            ops.DropColumnOp: self.drop_column,
+            ops.AlterColumnOp: self.alter_column,
+            ops.CreateIndexOp: self.create_index,
+            ops.DropIndexOp: self.drop_index,
+            ops.CreatePrimaryKeyOp: self.create_constraint,
+            ops.CreateUniqueConstraintOp: self.create_constraint,
+            ops.CreateForeignKeyOp: self.create_constraint,
+            ops.CreateCheckConstraintOp: self.create_constraint,
+            ops.DropConstraintOp: self.drop_constraint,
+            ops.ExecuteOp: self.execute,
+            ops.BulkInsertOp: self.bulk_insert,
+        }
+
+    def render(self, op: ops.Op) -> Statements:
+        """Return the statements that carry out `op` on this dialect."""
+        return self._dispatch[type(op)](op)
+
+    def unsupported(self, op: ops.Op, reason: str) -> UnsupportedOperation:
+        """Return the error for an operation this dialect cannot do as asked."""
+        return UnsupportedOperation(op.op_name, op.table, self.revision, reason)
+
+    def build_table(self, op: ops.CreateTableOp) -> sa.Table:
+        """Return the SQLAlchemy table a create_table operation describes."""
+        items = [detach(item) for item in op.items]
+        table = sa.Table(
+            op.table_name, sa.MetaData(), *items, schema=op.schema, comment=op.comment, **op.kw
+        )
+        add_referent_stubs(table)
+        return table
+
+    def create_table(self, op: ops.CreateTableOp) -> Statements:
+        table = self.build_table(op)
+        out: Statements = [ddl.CreateTable(table)]
+        if self.dialect.comments == "separate":
+            if table.comment is not None:
+                out.append(ddl.SetTableComment(table))
+            out.extend(ddl.SetColumnComment(c) for c in table.columns if c.comment is not None)
+        out.extend(ddl.CreateIndex(ix) for ix in sorted(table.indexes, key=lambda i: i.name or ""))
+        return out
+
+    def drop_table(self, op: ops.DropTableOp) -> Statements:
+        return [ddl.DropTable(stub_table(op.table_name, op.schema), if_exists=op.if_exists)]
+
+    def rename_table(self, op: ops.RenameTableOp) -> Statements:
+        return [alter.RenameTable(op.table_name, op.new_name, op.schema)]
+
+    def table_comment(self, op: ops.TableCommentOp) -> Statements:
+        if self.dialect.comments == "none":
+            return []
+        table = stub_table(op.table_name, op.schema)
+        table.comment = op.comment
+        return [
+            ddl.SetTableComment(table) if op.comment is not None else ddl.DropTableComment(table)
+        ]
+
+    def add_column(self, op: ops.AddColumnOp) -> Statements:
+        column = detach(op.column)
+        assert isinstance(column, sa.Column)
+        table = stub_table(op.table_name, op.schema)
+        table.append_column(column)
+        add_referent_stubs(table)
+        out: Statements = [alter.AddColumn(column)]
+        if self.dialect.native_constraint_changes:
+            out.extend(
+                ddl.AddConstraint(fk.constraint) for fk in column.foreign_keys if fk.constraint
+            )
+        if self.dialect.comments == "separate" and column.comment is not None:
+            out.append(ddl.SetColumnComment(column))
+        return out
+
+    def drop_column(self, op: ops.DropColumnOp) -> Statements:
+        if self.dialect.needs_recreate("drop_column"):
+            raise self.unsupported(
+                op, f"{self.dialect.name} needs batch_alter_table to drop a column"
+            )
+        return [alter.DropColumn(op.table_name, op.column_name, op.schema)]
+
+    def alter_column(self, op: ops.AlterColumnOp) -> Statements:
+        if self.dialect.needs_recreate("alter_column", op.changes):
+            raise self.unsupported(
+                op,
+                f"{self.dialect.name} cannot {sorted(op.changes)} in place; use batch_alter_table",
+            )
+        if self.dialect.alter_style == "modify":
+            return self._alter_modify(op)
+        return self._alter_standard(op)
+
+    def _alter_standard(self, op: ops.AlterColumnOp) -> Statements:
+        name, schema, changes = op.column_name, op.schema, op.changes
+        out: Statements = []
+        if "nullable" in changes and op.nullable is not None:
+            out.append(alter.AlterColumnNullable(op.table_name, schema, name, op.nullable))
+        if "server_default" in changes:
+            out.append(alter.AlterColumnDefault(self._column(op, server_default=op.server_default)))
+        if "type" in changes:
+            out.append(alter.AlterColumnType(op.table_name, schema, name, op.type_, op.using))
+        if "comment" in changes and self.dialect.comments != "none":
+            column = self._column(op, comment=op.comment)
+            out.append(
+                ddl.SetColumnComment(column) if op.comment else ddl.DropColumnComment(column)
+            )
+        if "rename" in changes and op.new_name:
+            out.append(alter.RenameColumn(op.table_name, schema, name, op.new_name))
+        return out
+
+    def _alter_modify(self, op: ops.AlterColumnOp) -> Statements:
+        changes = op.changes
+        if not changes & {"type", "nullable", "comment"} and not (
+            "rename" in changes and op.existing_type is not None
+        ):
+            out: Statements = []
+            if "server_default" in changes:
+                out.append(
+                    alter.AlterColumnDefault(self._column(op, server_default=op.server_default))
+                )
+            if "rename" in changes and op.new_name:
+                out.append(
+                    alter.RenameColumn(op.table_name, op.schema, op.column_name, op.new_name)
+                )
+            return out
+        type_ = op.type_ if "type" in changes else op.existing_type
+        if type_ is None:
+            raise self.unsupported(op, f"{self.dialect.name} needs existing_type to alter a column")
+        column = sa.Column(
+            op.new_name or op.column_name,
+            type_,
+            nullable=op.nullable if "nullable" in changes else op.existing_nullable is not False,
+            server_default=self._default(op),
+            comment=op.comment if "comment" in changes else op.existing_comment,
+        )
+        stub_table(op.table_name, op.schema).append_column(column)
+        return [alter.ModifyColumn(op.column_name, column)]
+
+    @staticmethod
+    def _default(op: ops.AlterColumnOp) -> Any:
+        if "server_default" in op.changes:
+            return op.server_default
+        return op.existing_server_default
+
+    def _column(self, op: ops.AlterColumnOp, **kw: Any) -> sa.Column[Any]:
+        type_ = op.type_ if op.type_ is not None else op.existing_type
+        column: sa.Column[Any] = sa.Column(op.column_name, type_ or sa.types.NULLTYPE, **kw)
+        stub_table(op.table_name, op.schema).append_column(column)
+        return column
+
+    def create_index(self, op: ops.CreateIndexOp) -> Statements:
+        names = [c for c in op.columns if isinstance(c, str)]
+        table = stub_table(op.table_name, op.schema, names)
+        exprs = [table.c[c] if isinstance(c, str) else c for c in op.columns]
+        kw: dict[str, Any] = {
+            k: sa.text(v) if k.endswith("_where") and isinstance(v, str) else v
+            for k, v in op.kw.items()
+        }
+        index = sa.Index(op.index_name, *exprs, unique=op.unique, **kw)
+        return [ddl.CreateIndex(index, if_not_exists=op.if_not_exists)]
+
+    def drop_index(self, op: ops.DropIndexOp) -> Statements:
+        if op.table_name is None and self.dialect.alter_style == "modify":
+            raise self.unsupported(op, f"{self.dialect.name} needs the table name to drop an index")
+        table = stub_table(op.table_name or "_", op.schema, ["_"])
+        index = sa.Index(op.index_name, table.c["_"], **op.kw)
+        return [ddl.DropIndex(index, if_exists=op.if_exists)]
+
+    def create_constraint(self, op: Any) -> Statements:
+        if not self.dialect.native_constraint_changes:
+            raise self.unsupported(
+                op, f"{self.dialect.name} needs batch_alter_table to add a constraint"
+            )
+        return [ddl.AddConstraint(build_constraint(op))]
+
+    def drop_constraint(self, op: ops.DropConstraintOp) -> Statements:
+        if not self.dialect.native_constraint_changes:
+            raise self.unsupported(
+                op, f"{self.dialect.name} needs batch_alter_table to drop a constraint"
+            )
+        if op.type_ not in _CONSTRAINT_TYPES:
+            raise self.unsupported(op, f"unknown constraint type {op.type_!r}")
+        constraint = _CONSTRAINT_TYPES[op.type_](op.constraint_name)
+        stub_table(op.table_name, op.schema).append_constraint(constraint)
+        return [ddl.DropConstraint(constraint)]
+
+    def execute(self, op: ops.ExecuteOp) -> Statements:
+        statement = op.statement
+        if op.params and isinstance(statement, sa.TextClause):
+            statement = statement.bindparams(**op.params)
+        elif op.params and isinstance(statement, sa.ClauseElement):
+            statement = statement.params(**op.params)
+        return [statement]
+
+    def bulk_insert(self, op: ops.BulkInsertOp) -> Statements:
+        if not op.rows:
+            return []
+        insert = op.target.insert()
+        rows = [_typed_row(op.target, row) for row in op.rows]
+        if op.multiinsert and self.sa_dialect.supports_multivalues_insert:
+            return [insert.values(rows)]
+        return [insert.values(row) for row in rows]
+
+
+def _typed_row(table: sa.Table, row: Any) -> dict[str, Any]:
+    """Return the row with untyped columns' values typed from Python, so they can render."""
+    columns = table.c
+    return {
+        key: sa.literal(value)
+        if key in columns and columns[key].type._isnull and value is not None
+        else value
+        for key, value in row.items()
+    }
+
+
+def build_constraint(op: Any) -> sa.Constraint:
+    """Return the SQLAlchemy constraint a create_* constraint operation describes, on a stub."""
+    if isinstance(op, ops.CreateForeignKeyOp):
+        table = stub_table(op.table_name, op.source_schema, op.local_cols)
+        prefix = f"{op.referent_schema}." if op.referent_schema else ""
+        stub_table(op.referent_table, op.referent_schema, op.remote_cols, table.metadata)
+        constraint: sa.Constraint = sa.ForeignKeyConstraint(
+            list(op.local_cols),
+            [f"{prefix}{op.referent_table}.{c}" for c in op.remote_cols],
+            name=op.constraint_name,
+            ondelete=op.ondelete,
+            onupdate=op.onupdate,
+            deferrable=op.deferrable,
+            initially=op.initially,
+            match=op.match,
+        )
+    elif isinstance(op, ops.CreatePrimaryKeyOp):
+        table = stub_table(op.table_name, op.schema, op.columns)
+        constraint = sa.PrimaryKeyConstraint(*op.columns, name=op.constraint_name)
+    elif isinstance(op, ops.CreateUniqueConstraintOp):
+        table = stub_table(op.table_name, op.schema, op.columns)
+        constraint = sa.UniqueConstraint(*op.columns, name=op.constraint_name, **op.kw)
+    else:
+        table = stub_table(op.table_name, op.schema)
+        condition = sa.text(op.condition) if isinstance(op.condition, str) else op.condition
+        constraint = sa.CheckConstraint(condition, name=op.constraint_name)
+    table.append_constraint(constraint)
+    return constraint
