@@ -67,3 +67,72 @@ class ConfigError(OrchError):
 
 class ConfigNotFound(ConfigError):
     """No orch.toml (nor [tool.orch] in pyproject.toml) was found."""
+
+
+class VersionTableMismatch(OrchError):
+    """A version-table write changed a different number of rows than one."""
+
+    def __init__(self, table: str, statement: str, rowcount: int) -> None:
+        super().__init__(
+            f"version table {table}: expected to change 1 row, changed {rowcount} ({statement})"
+        )
+        self.table = table
+        self.statement = statement
+        self.rowcount = rowcount
+
+
+class ScriptError(OrchError):
+    """A revision script could not be compiled or loaded; names the file and line."""
+
+    def __init__(self, path: Path | None, line: int | None, reason: str) -> None:
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+class MigrationFailed(OrchError):
+    """A step failed on a database; the version table still tells where it is."""
+
+    def __init__(
+        self,
+        database: str,
+        revision: str,
+        direction: str,
+        reason: str,
+        statement: str | None = None,
+        partial: bool = False,
+    ) -> None:
+        super().__init__(f"{database}: {direction}grade of {revision} failed: {reason}")
+        self.database = database
+        self.revision = revision
+        self.direction = direction
+        self.reason = reason
+        self.statement = statement
+        self.partial = partial
+
+
+class PartialMigrationPending(OrchError):
+    """An earlier step failed part-way on a database without transactional DDL."""
+
+    def __init__(self, database: str, revision: str, statement: str | None, error: str) -> None:
+        super().__init__(
+            f"{database}: revision {revision} failed part-way in an earlier run ({error}); "
+            "its DDL may be half applied"
+        )
+        self.database = database
+        self.revision = revision
+        self.statement = statement
+        self.error = error
+
+
+class LockTimeout(OrchError):
+    """Another migrator held the database's lock for longer than the timeout."""
+
+    def __init__(self, database: str, timeout: float, holder: str | None) -> None:
+        held = f" (held by {holder})" if holder else ""
+        super().__init__(f"{database}: migration lock not acquired within {timeout:g}s{held}")
+        self.database = database
+        self.timeout = timeout
+        self.holder = holder

@@ -1,0 +1,37 @@
+"""SQLAlchemy engines as orch needs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+
+def create_engine(url: str) -> sa.Engine:
+    """Return an engine for url; on SQLite, with transactional DDL and the file's folder made."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(parsed, pool_pre_ping=False)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(parsed)
+    _make_sqlite_transactional(engine)
+    return engine
+
+
+def _make_sqlite_transactional(engine: sa.Engine) -> None:
+    """Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+
+    Python's sqlite3 module commits implicitly before DDL, which would make a failed step's
+    CREATE TABLE stay behind; emitting BEGIN ourselves makes DDL roll back like data.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        if connection.get_isolation_level() != "AUTOCOMMIT":
+            connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,179 @@
+"""The version table and the history table: every write to either goes through here.
+
+Having a row in the version table always means the database is at that head; a write that
+changes a different number of rows than it should is refused loudly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from orch_core.config import DatabaseConfig
+from orch_core.errors import VersionTableMismatch
+
+# Outcomes a history row can record.
+APPLIED = "applied"
+FAILED = "failed"  # rolled back: nothing of the step remains
+FAILED_PARTIAL = "failed-partial"  # DDL committed implicitly before the failure (MariaDB, MySQL)
+STAMPED = "stamped"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One row of the history table: a step applied, reverted, failed or stamped."""
+
+    run_id: str
+    revision: str
+    direction: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    outcome: str
+    script_sha256: str | None
+    os_user: str
+    host: str
+    orch_version: str
+    error: str | None = None
+    statement: str | None = None
+
+    @property
+    def duration_ms(self) -> int:
+        """Return how long the step took, in whole milliseconds."""
+        return int((self.finished_at - self.started_at).total_seconds() * 1000)
+
+
+class Recorder:
+    """Read and write one database's version table and history table."""
+
+    def __init__(self, config: DatabaseConfig) -> None:
+        metadata = sa.MetaData()
+        self.version = sa.Table(
+            config.version_table,
+            metadata,
+            sa.Column("version_num", sa.String(32), primary_key=True),
+            schema=config.version_table_schema,
+        )
+        self.history = (
+            sa.Table(
+                config.history_table,
+                metadata,
+                sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+                sa.Column("run_id", sa.String(36), nullable=False),
+                sa.Column("revision", sa.String(32), nullable=False),
+                sa.Column("direction", sa.String(8), nullable=False),
+                sa.Column("started_at", sa.DateTime, nullable=False),
+                sa.Column("finished_at", sa.DateTime, nullable=False),
+                sa.Column("duration_ms", sa.Integer, nullable=False),
+                sa.Column("outcome", sa.String(16), nullable=False),
+                sa.Column("error", sa.Text),
+                sa.Column("statement", sa.Text),
+                sa.Column("script_sha256", sa.String(64)),
+                sa.Column("os_user", sa.String(128), nullable=False),
+                sa.Column("host", sa.String(255), nullable=False),
+                sa.Column("orch_version", sa.String(32), nullable=False),
+                schema=config.version_table_schema,
+            )
+            if config.history_table
+            else None
+        )
+
+    def tables(self) -> list[sa.Table]:
+        """Return the tables orch keeps in the database."""
+        return [self.version] + ([self.history] if self.history is not None else [])
+
+    def ensure_tables(self, connection: sa.Connection) -> None:
+        """Create the version and history tables where they are missing."""
+        for table in self.tables():
+            table.create(connection, checkfirst=True)
+
+    def current_heads(self, connection: sa.Connection) -> tuple[str, ...]:
+        """Return the heads the database is at; none if the version table does not exist."""
+        if not self._exists(connection, self.version):
+            return ()
+        rows = connection.execute(sa.select(self.version.c.version_num))
+        return tuple(sorted(row[0] for row in rows))
+
+    def _exists(self, connection: sa.Connection, table: sa.Table) -> bool:
+        return sa.inspect(connection).has_table(table.name, schema=table.schema)
+
+    def version_statements(
+        self, deletes: Sequence[str], inserts: Sequence[str], updates: Sequence[tuple[str, str]]
+    ) -> list[sa.Executable]:
+        """Return the statements that move the version rows, for offline SQL."""
+        column = self.version.c.version_num
+        statements: list[sa.Executable] = [
+            sa.update(self.version).where(column == old).values(version_num=new)
+            for old, new in updates
+        ]
+        statements += [sa.delete(self.version).where(column == gone) for gone in deletes]
+        statements += [sa.insert(self.version).values(version_num=new) for new in inserts]
+        return statements
+
+    def move_heads(
+        self,
+        connection: sa.Connection,
+        deletes: Sequence[str],
+        inserts: Sequence[str],
+        updates: Sequence[tuple[str, str]],
+    ) -> None:
+        """Change the version rows, checking that each statement touched exactly one row."""
+        for statement in self.version_statements(deletes, inserts, updates):
+            result = connection.execute(statement)
+            if result.rowcount != 1:
+                raise VersionTableMismatch(self.version.name, str(statement), result.rowcount)
+
+    def replace_heads(self, connection: sa.Connection, heads: Sequence[str]) -> None:
+        """Set the version rows to exactly these heads (stamp)."""
+        connection.execute(sa.delete(self.version))
+        if heads:
+            connection.execute(sa.insert(self.version), [{"version_num": h} for h in heads])
+
+    def record(self, connection: sa.Connection, entry: HistoryEntry) -> None:
+        """Append one row to the history table (nothing if history is off)."""
+        if self.history is None:
+            return
+        connection.execute(
+            sa.insert(self.history).values(
+                run_id=entry.run_id,
+                revision=entry.revision,
+                direction=entry.direction,
+                started_at=entry.started_at,
+                finished_at=entry.finished_at,
+                duration_ms=entry.duration_ms,
+                outcome=entry.outcome,
+                error=entry.error,
+                statement=entry.statement,
+                script_sha256=entry.script_sha256,
+                os_user=entry.os_user,
+                host=entry.host,
+                orch_version=entry.orch_version,
+            )
+        )
+
+    def last_entry(self, connection: sa.Connection) -> sa.Row[tuple[object, ...]] | None:
+        """Return the newest history row, or None when there is none or no history table."""
+        if self.history is None or not self._exists(connection, self.history):
+            return None
+        query = sa.select(self.history).order_by(self.history.c.id.desc()).limit(1)
+        return connection.execute(query).first()
+
+    def applied_scripts(self, connection: sa.Connection) -> dict[str, str | None]:
+        """Return, per revision whose last step was an upgrade, the script hash it ran with."""
+        if self.history is None or not self._exists(connection, self.history):
+            return {}
+        h = self.history
+        rows = connection.execute(
+            sa.select(h.c.revision, h.c.direction, h.c.script_sha256)
+            .where(h.c.outcome == APPLIED)
+            .order_by(h.c.id)
+        )
+        applied: dict[str, str | None] = {}
+        for revision, direction, sha in rows:
+            if direction == "up":
+                applied[revision] = sha
+            else:
+                applied.pop(revision, None)
+        return applied

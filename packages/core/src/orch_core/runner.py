@@ -1,0 +1,318 @@
+"""Apply one database's plan: under its lock, step by step, the version table kept truthful."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+import sqlalchemy as sa
+import structlog
+
+from orch_core import __version__
+from orch_core.config import DatabaseConfig, TransactionMode
+from orch_core.context import MigrationContext
+from orch_core.engines import create_engine
+from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationPending
+from orch_core.events import Event
+from orch_core.loader import ScriptLoader
+from orch_core.locks import migration_lock
+from orch_core.recorder import APPLIED, FAILED, FAILED_PARTIAL, STAMPED, HistoryEntry, Recorder
+from orch_core.urls import mask_url
+from orch_graph.plan import Plan, Step
+from orch_graph.revision import Revision
+
+
+class Planner(Protocol):
+    """The part of orch-graph a runner needs: plans for one database and its revisions."""
+
+    def plan_upgrade(self, current: Sequence[str], target: str) -> Plan: ...
+    def plan_downgrade(self, current: Sequence[str], target: str) -> Plan: ...
+    def plan_stamp(self, current: Sequence[str], target: str) -> Plan: ...
+    def get(self, revision: str) -> Revision: ...
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One step as it ran."""
+
+    revision: str
+    direction: str
+    outcome: str
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class DatabaseResult:
+    """What a run did to one database."""
+
+    database: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    steps: tuple[StepResult, ...]
+
+
+@dataclass(frozen=True)
+class StepHooks:
+    """Callbacks around each step, for the orchestrator's cross-database waits."""
+
+    before: Callable[[Step], None] = lambda step: None
+    after: Callable[[Step], None] = lambda step: None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class DatabaseRunner:
+    """Migrate one configured database along plans made by its planner."""
+
+    def __init__(
+        self,
+        config: DatabaseConfig,
+        planner: Planner,
+        *,
+        loader: ScriptLoader | None = None,
+        run_id: str = "",
+        x_arguments: Sequence[str] = (),
+    ) -> None:
+        self.config = config
+        self.planner = planner
+        self.loader = loader or ScriptLoader()
+        self.run_id = run_id
+        self.x_arguments = tuple(x_arguments)
+        self.recorder = Recorder(config)
+        self.log = structlog.get_logger("orch").bind(run_id=run_id, database=config.name)
+        self._engine: sa.Engine | None = None
+        self._identity = (_os_user(), socket.gethostname())
+
+    @property
+    def url(self) -> str:
+        """Return the database URL with its password masked."""
+        return mask_url(self.config.url)
+
+    @property
+    def engine(self) -> sa.Engine:
+        """Return this database's engine, created on first use."""
+        if self._engine is None:
+            self._engine = create_engine(self.config.url)
+        return self._engine
+
+    def dispose(self) -> None:
+        """Close this runner's connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def current(self) -> tuple[str, ...]:
+        """Return the heads the database is at (none for a new database); creates nothing."""
+        with self.engine.connect() as conn:
+            return self.recorder.current_heads(conn)
+
+    def plan(self, direction: str, target: str, current: Sequence[str] | None = None) -> Plan:
+        """Return the plan to move the database (or the given heads) to target; touches nothing."""
+        heads = self.current() if current is None else tuple(current)
+        if direction == "up":
+            return self.planner.plan_upgrade(heads, target)
+        if direction == "down":
+            return self.planner.plan_downgrade(heads, target)
+        return self.planner.plan_stamp(heads, target)
+
+    def migrate(
+        self, direction: str, target: str, hooks: StepHooks | None = None
+    ) -> DatabaseResult:
+        """Take the lock, plan from the heads found under it, and apply every step."""
+        hooks = hooks or StepHooks()
+        with self.engine.connect() as conn, migration_lock(self.engine, self.config):
+            with conn.begin():
+                self.recorder.ensure_tables(conn)
+                before = self.recorder.current_heads(conn)
+                self._refuse_if_partial(conn)
+            plan = self.plan(direction, target, before)
+            self.log.info(Event.DB_PLANNED, steps=len(plan.steps), current=list(before))
+            results = self._apply_all(conn, plan, hooks)
+            with conn.begin():
+                after = self.recorder.current_heads(conn)
+        return DatabaseResult(self.config.name, before, after, results)
+
+    def stamp(self, target: str, purge: bool = False) -> DatabaseResult:
+        """Set the version rows to target without running scripts (purge: ignore what is there)."""
+        with (
+            self.engine.connect() as conn,
+            migration_lock(self.engine, self.config),
+            conn.begin(),
+        ):
+            self.recorder.ensure_tables(conn)
+            before = self.recorder.current_heads(conn)
+            plan = self.plan("stamp", target, () if purge else before)
+            started = _now()
+            self.recorder.replace_heads(conn, plan.heads_after)
+            for revision in plan.heads_after or ("base",):
+                self.recorder.record(conn, self._entry(revision, "stamp", started, STAMPED))
+            after = self.recorder.current_heads(conn)
+        self.log.info(Event.STAMP_APPLIED, before=list(before), after=list(after))
+        return DatabaseResult(self.config.name, before, after, ())
+
+    def render_sql(self, plan: Plan, write: Callable[[str], None]) -> None:
+        """Write the SQL that applying plan would run, version-table changes included."""
+        name = sa.make_url(self.config.url).get_backend_name()
+        context = MigrationContext.offline(name, write)
+        if not plan.current:
+            context.emit(sa.schema.CreateTable(self.recorder.version))
+        for step in plan.steps:
+            revision = self.planner.get(step.revision)
+            step_context = context.for_revision(step.revision)
+            write(f"\n-- {'Running' if step.direction == 'up' else 'Reverting'} {step.revision}")
+            transactional = context.dialect.transactional_ddl
+            if transactional:
+                write("BEGIN" + context.dialect.statement_terminator)
+            module = self.loader.load(self._path(revision), step_context, self.x_arguments)
+            module.function(step.direction)()
+            for statement in self.recorder.version_statements(
+                step.deletes, step.inserts, step.updates
+            ):
+                step_context.emit(statement)
+            if transactional:
+                write("COMMIT" + context.dialect.statement_terminator)
+
+    def _refuse_if_partial(self, conn: sa.Connection) -> None:
+        last = self.recorder.last_entry(conn)
+        if last is not None and last.outcome == FAILED_PARTIAL:
+            raise PartialMigrationPending(
+                self.config.name, last.revision, last.statement, last.error or ""
+            )
+
+    def _apply_all(
+        self, conn: sa.Connection, plan: Plan, hooks: StepHooks
+    ) -> tuple[StepResult, ...]:
+        per_run = self.config.transaction_mode is TransactionMode.PER_RUN
+        results: list[StepResult] = []
+        outer = conn.begin() if per_run and plan.steps else nullcontext()
+        with outer:
+            for step in plan.steps:
+                hooks.before(step)
+                results.append(self._apply(conn, step, nested=per_run))
+                hooks.after(step)
+        return tuple(results)
+
+    def _apply(self, conn: sa.Connection, step: Step, *, nested: bool) -> StepResult:
+        revision = self.planner.get(step.revision)
+        started, clock = _now(), time.perf_counter()
+        self.log.debug(Event.MIGRATION_STARTED, revision=step.revision, direction=step.direction)
+        context = MigrationContext.online(conn, revision=step.revision)
+        module = self.loader.load(self._path(revision), context, self.x_arguments)
+        try:
+            with self._step_transaction(conn, module.transactional, nested):
+                module.function(step.direction)()
+                self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
+                entry = self._entry(step.revision, step.direction, started, APPLIED)
+                self.recorder.record(conn, replace(entry, script_sha256=module.script.sha256))
+        except Exception as exc:
+            self._fail(conn, step, started, exc, module.script.sha256)
+        duration = int((time.perf_counter() - clock) * 1000)
+        self.log.info(
+            Event.MIGRATION_APPLIED,
+            revision=step.revision,
+            direction=step.direction,
+            duration_ms=duration,
+            outcome=APPLIED,
+        )
+        return StepResult(step.revision, step.direction, APPLIED, duration)
+
+    @contextmanager
+    def _step_transaction(
+        self, conn: sa.Connection, transactional: bool, nested: bool
+    ) -> Iterator[None]:
+        """Run a step in its own transaction, in the run's, or (non-transactional) in none."""
+        if nested:
+            yield
+            return
+        if transactional:
+            with conn.begin():
+                yield
+            return
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            yield
+            conn.commit()
+        finally:
+            conn.execution_options(isolation_level=conn.default_isolation_level)
+
+    def _fail(
+        self,
+        conn: sa.Connection,
+        step: Step,
+        started: dt.datetime,
+        exc: Exception,
+        sha256: str,
+    ) -> None:
+        """Record a failed step in the history and raise MigrationFailed."""
+        if conn.in_transaction():
+            conn.rollback()
+        partial = not MigrationContext.online(conn).dialect.transactional_ddl
+        statement = _failing_statement(exc)
+        reason = exc.reason if isinstance(exc, OperationFailed) else str(exc)
+        outcome = FAILED_PARTIAL if partial else FAILED
+        entry = replace(
+            self._entry(step.revision, step.direction, started, outcome),
+            error=reason,
+            statement=statement,
+            script_sha256=sha256,
+        )
+        with conn.begin():
+            self.recorder.record(conn, entry)
+        self.log.error(
+            Event.MIGRATION_FAILED,
+            revision=step.revision,
+            direction=step.direction,
+            outcome=outcome,
+            error=reason,
+        )
+        raise MigrationFailed(
+            self.config.name, step.revision, step.direction, reason, statement, partial
+        ) from exc
+
+    def _entry(
+        self, revision: str, direction: str, started: dt.datetime, outcome: str
+    ) -> HistoryEntry:
+        user, host = self._identity
+        return HistoryEntry(
+            run_id=self.run_id,
+            revision=revision,
+            direction=direction,
+            started_at=started,
+            finished_at=_now(),
+            outcome=outcome,
+            script_sha256=None,
+            os_user=user,
+            host=host,
+            orch_version=__version__,
+        )
+
+    def _path(self, revision: Revision) -> Path:
+        if revision.path is None:
+            raise MigrationFailed(self.config.name, revision.revision, "?", "no script file")
+        return revision.path
+
+
+def _failing_statement(exc: BaseException) -> str | None:
+    """Return the SQL statement the database refused, if the error chain carries one."""
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, sa.exc.StatementError) and current.statement:
+            return str(current.statement)
+        current = current.__cause__
+    return None
