@@ -221,7 +221,7 @@ class Operations:
         self._run(ops.ExecuteOp(statement))
 
     def bulk_insert(
-        self, table: sa.Table, rows: Sequence[Mapping[str, Any]], *, multiinsert: bool = True
+        self, table: sa.TableClause, rows: Sequence[Mapping[str, Any]], *, multiinsert: bool = True
     ) -> None:
         """Insert rows into a table, in one multi-row INSERT where the dialect allows."""
         self._run(ops.BulkInsertOp(table, tuple(rows), multiinsert))

@@ -234,7 +234,7 @@ class ExecuteOp(Op):
 @dataclass(frozen=True)
 class BulkInsertOp(Op):
     op_name: ClassVar[str] = "bulk_insert"
-    target: sa.Table
+    target: sa.TableClause
     rows: tuple[Params, ...]
     multiinsert: bool = True
 

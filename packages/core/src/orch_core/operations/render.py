@@ -146,18 +146,15 @@ class Renderer:
 
     def _alter_modify(self, op: ops.AlterColumnOp) -> Statements:
         changes = op.changes
-        if not changes & {"type", "nullable", "comment"} and not (
-            "rename" in changes and op.existing_type is not None
-        ):
+        if not changes & {"type", "nullable", "comment"}:
+            # RENAME COLUMN and ALTER COLUMN .. DEFAULT keep the rest of the column as it is.
             out: Statements = []
             if "server_default" in changes:
-                out.append(
-                    alter.AlterColumnDefault(self._column(op, server_default=op.server_default))
-                )
+                column = self._column(op, server_default=op.server_default)
+                out.append(alter.AlterColumnDefault(column))
             if "rename" in changes and op.new_name:
-                out.append(
-                    alter.RenameColumn(op.table_name, op.schema, op.column_name, op.new_name)
-                )
+                rename = alter.RenameColumn(op.table_name, op.schema, op.column_name, op.new_name)
+                out.append(rename)
             return out
         type_ = op.type_ if "type" in changes else op.existing_type
         if type_ is None:
@@ -192,7 +189,7 @@ class Renderer:
             k: sa.text(v) if k.endswith("_where") and isinstance(v, str) else v
             for k, v in op.kw.items()
         }
-        index = sa.Index(op.index_name, *exprs, unique=op.unique, **kw)
+        index = sa.Index(op.index_name, *exprs, unique=op.unique, _table=table, **kw)
         return [ddl.CreateIndex(index, if_not_exists=op.if_not_exists)]
 
     def drop_index(self, op: ops.DropIndexOp) -> Statements:
@@ -232,13 +229,14 @@ class Renderer:
         if not op.rows:
             return []
         insert = op.target.insert()
-        rows = [_typed_row(op.target, row) for row in op.rows]
+        keys = list(dict.fromkeys(k for row in op.rows for k in row))
+        rows = [_typed_row(op.target, {k: row.get(k) for k in keys}) for row in op.rows]
         if op.multiinsert and self.sa_dialect.supports_multivalues_insert:
             return [insert.values(rows)]
         return [insert.values(row) for row in rows]
 
 
-def _typed_row(table: sa.Table, row: Any) -> dict[str, Any]:
+def _typed_row(table: sa.TableClause, row: Any) -> dict[str, Any]:
     """Return the row with untyped columns' values typed from Python, so they can render."""
     columns = table.c
     return {

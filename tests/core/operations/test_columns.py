@@ -1,0 +1,125 @@
+"""Column operations: in place where the dialect can, through batch on SQLite."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from orch_core.errors import UnsupportedOperation
+from tests.core.operations.helpers import columns, migrate, rows, users_table
+from tests.support.databases import TestDatabase
+
+
+def _seed(database: TestDatabase) -> None:
+    with migrate(database) as op:
+        users = users_table(op)
+        op.bulk_insert(users, [{"id": 1, "name": "ann", "age": 30}, {"id": 2, "name": "bob"}])
+
+
+def test_add_column_with_default_and_comment(database: TestDatabase) -> None:
+    _seed(database)
+    with migrate(database) as op:
+        op.add_column("users", sa.Column("email", sa.String(80), server_default="none"))
+        op.add_column("users", sa.Column("score", sa.Integer, comment="points"))
+    cols = columns(database, "users")
+    assert list(cols) == ["id", "name", "age", "email", "score"]
+    assert rows(database, "SELECT id, email FROM users ORDER BY id") == [(1, "none"), (2, "none")]
+    if database.kind != "sqlite":
+        assert cols["score"]["comment"] == "points"
+
+
+def test_drop_column(database: TestDatabase) -> None:
+    _seed(database)
+    with migrate(database) as op:
+        if database.kind == "sqlite":
+            with pytest.raises(UnsupportedOperation):
+                op.drop_column("users", "age")
+            with op.batch_alter_table("users") as batch:
+                batch.drop_column("age")
+        else:
+            op.drop_column("users", "age")
+    assert list(columns(database, "users")) == ["id", "name"]
+    assert rows(database, "SELECT id, name FROM users ORDER BY id") == [(1, "ann"), (2, "bob")]
+
+
+def test_alter_column_rename(database: TestDatabase) -> None:
+    _seed(database)
+    with migrate(database) as op:
+        op.alter_column("users", "name", new_column_name="full_name", existing_type=sa.String(50))
+    cols = columns(database, "users")
+    assert "full_name" in cols
+    assert "name" not in cols
+    assert cols["full_name"]["nullable"] is False
+    assert rows(database, "SELECT full_name FROM users ORDER BY id") == [("ann",), ("bob",)]
+
+
+def _alter_everything(op: object, database: TestDatabase, *table: str) -> None:
+    kw = {
+        "type_": sa.String(120),
+        "nullable": True,
+        "server_default": "anon",
+        "existing_type": sa.String(50),
+        "existing_nullable": False,
+    }
+    if database.kind == "postgresql":
+        kw["postgresql_using"] = "name::varchar(120)"
+    op.alter_column(*table, "name", **kw)  # type: ignore[attr-defined]
+
+
+def test_alter_column_type_nullable_default(database: TestDatabase) -> None:
+    _seed(database)
+    with migrate(database) as op:
+        if database.kind == "sqlite":
+            with pytest.raises(UnsupportedOperation) as info:
+                _alter_everything(op, database, "users")
+            assert info.value.table == "users"
+            assert info.value.revision == "r1"
+            with op.batch_alter_table("users") as batch:
+                _alter_everything(batch, database)
+        else:
+            _alter_everything(op, database, "users")
+    name = columns(database, "users")["name"]
+    assert name["nullable"] is True
+    assert name["type"].length == 120
+    assert "anon" in str(name["default"])
+    with migrate(database) as op:
+        op.bulk_insert(sa.table("users", sa.column("id")), [{"id": 3}])
+    assert rows(database, "SELECT id, name FROM users ORDER BY id") == [
+        (1, "ann"),
+        (2, "bob"),
+        (3, "anon"),
+    ]
+
+
+def test_alter_column_drop_default_and_comment(database: TestDatabase) -> None:
+    with migrate(database) as op:
+        op.create_table(
+            "t",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("flag", sa.String(5), server_default="y", nullable=False),
+        )
+    with migrate(database) as op:
+        target = op.batch_alter_table("t") if database.kind == "sqlite" else None
+        if target is None:
+            op.alter_column(
+                "t",
+                "flag",
+                server_default=None,
+                existing_type=sa.String(5),
+                existing_nullable=False,
+            )
+            op.alter_column(
+                "t",
+                "flag",
+                comment="yes or no",
+                existing_type=sa.String(5),
+                existing_nullable=False,
+            )
+        else:
+            with target as batch:
+                batch.alter_column("flag", server_default=None)
+    flag = columns(database, "t")["flag"]
+    assert flag["default"] is None
+    assert flag["nullable"] is False
+    if database.kind != "sqlite":
+        assert flag["comment"] == "yes or no"
