@@ -1,19 +1,60 @@
-"""The root of the orch command."""
+"""The root of the orch command: global options, then one module per group of commands."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import typer
 
 from orch_cli import __version__
+from orch_cli.commands import graph_commands, migrate_commands, scaffold_commands, state_commands
+from orch_cli.options import GlobalOptions
 
-app = typer.Typer(name="orch", help="Schema migrations for many databases from one repository.")
+app = typer.Typer(
+    name="orch",
+    help="Schema migrations for many databases from one repository.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 
 
-@app.callback(invoke_without_command=True)
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"orch {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
 def root(
-    version: bool = typer.Option(False, "--version", help="Print orch's version and exit."),
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="The orch.toml (default: found from here upward)."
+    ),
+    env: str | None = typer.Option(
+        None, "--env", "-e", help="Overlay envs/NAME.toml (default: $ORCH_ENV)."
+    ),
+    log_format: str = typer.Option("console", "--log-format", help="console or json."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More detail."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only warnings and errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """Schema migrations for many databases from one repository."""
-    if version:
-        typer.echo(f"orch {__version__}")
+    if log_format not in {"console", "json"}:
+        raise typer.BadParameter("must be console or json", param_hint="--log-format")
+    ctx.obj = GlobalOptions(
+        config=config,
+        env=env or os.environ.get("ORCH_ENV") or None,
+        log_format="json" if log_format == "json" else "console",
+        verbosity=-1 if quiet else verbose,
+    )
+
+
+for module in (graph_commands, state_commands, migrate_commands, scaffold_commands):
+    module.register(app)
 
 
 def main() -> None:

@@ -101,6 +101,7 @@ class MigrationFailed(OrchError):
         revision: str,
         direction: str,
         reason: str,
+        *,
         statement: str | None = None,
         partial: bool = False,
     ) -> None:

@@ -25,6 +25,7 @@ from orch_core.loader import ScriptLoader
 from orch_core.locks import migration_lock
 from orch_core.recorder import APPLIED, FAILED, FAILED_PARTIAL, STAMPED, HistoryEntry, Recorder
 from orch_core.urls import mask_url
+from orch_graph.errors import GraphError
 from orch_graph.plan import Plan, Step
 from orch_graph.revision import Revision
 
@@ -282,7 +283,12 @@ class DatabaseRunner:
             error=reason,
         )
         raise MigrationFailed(
-            self.config.name, step.revision, step.direction, reason, statement, partial
+            self.config.name,
+            step.revision,
+            step.direction,
+            reason,
+            statement=statement,
+            partial=partial,
         ) from exc
 
     def _entry(
@@ -316,3 +322,32 @@ def _failing_statement(exc: BaseException) -> str | None:
             return str(current.statement)
         current = current.__cause__
     return None
+
+
+@dataclass(frozen=True)
+class ScriptDrift:
+    """An applied revision whose script is no longer what ran."""
+
+    database: str
+    revision: str
+    problem: str  # "changed", "missing" or "unknown"
+    path: Path | None = None
+
+
+def verify_scripts(runner: DatabaseRunner) -> list[ScriptDrift]:
+    """Return the applied revisions whose script changed, vanished, or the graph does not know."""
+    with runner.engine.connect() as conn:
+        applied = runner.recorder.applied_scripts(conn)
+    drifts = []
+    for revision_id, sha256 in applied.items():
+        try:
+            revision = runner.planner.get(revision_id)
+        except GraphError:
+            drifts.append(ScriptDrift(runner.config.name, revision_id, "unknown"))
+            continue
+        path = revision.path
+        if path is None or not path.is_file():
+            drifts.append(ScriptDrift(runner.config.name, revision_id, "missing", path))
+        elif sha256 is not None and runner.loader.compile(path).sha256 != sha256:
+            drifts.append(ScriptDrift(runner.config.name, revision_id, "changed", path))
+    return drifts

@@ -1,0 +1,147 @@
+"""Commands that only read the revision graph: heads, branches, history, show.
+
+None of them touches a database, so none of them imports SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from orch_cli import output
+from orch_cli.context import load_project
+from orch_cli.errors import handled
+
+if TYPE_CHECKING:
+    from orch_graph.graph import RevisionGraph
+    from orch_graph.revision import Revision
+
+JSON = typer.Option(False, "--json", help="Print one JSON document.")
+VERBOSE = typer.Option(False, "--verbose", "-v", help="Show each revision in full.")
+
+
+def revision_document(revision: Revision) -> dict[str, Any]:
+    """Return a revision as the JSON interface shows it."""
+    return {
+        "revision": revision.revision,
+        "down_revisions": list(revision.down_revisions),
+        "branch_labels": list(revision.branch_labels),
+        "depends_on": list(revision.depends_on),
+        "message": revision.message,
+        "path": str(revision.path) if revision.path else None,
+        "service": revision.service,
+    }
+
+
+def describe_line(graph: RevisionGraph, revision: Revision) -> str:
+    """Return Alembic's one-line form: `down -> rev (labels) (head), message`."""
+    down = ", ".join(revision.down_revisions) or "<base>"
+    tags = [f"({', '.join(revision.branch_labels)})"] if revision.branch_labels else []
+    if revision.revision in graph.heads:
+        tags.append("(head)")
+    if revision.revision in graph.branch_points:
+        tags.append("(branchpoint)")
+    if len(revision.down_revisions) > 1:
+        tags.append("(mergepoint)")
+    head = " ".join([f"{down} -> {revision.revision}", *tags])
+    return f"{head}, {revision.message}"
+
+
+def verbose_block(revision: Revision) -> str:
+    """Return a revision in full, as `history --verbose` and `show` print it."""
+    lines = [
+        f"Rev: {revision.revision}",
+        f"Parent: {', '.join(revision.down_revisions) or '<base>'}",
+    ]
+    if revision.branch_labels:
+        lines.append(f"Branch names: {', '.join(revision.branch_labels)}")
+    if revision.depends_on:
+        lines.append(f"Also depends on: {', '.join(revision.depends_on)}")
+    lines += [f"Path: {revision.path}", "", f"    {revision.message}", ""]
+    return "\n".join(lines)
+
+
+def heads(ctx: typer.Context, as_json: bool = JSON, verbose: bool = VERBOSE) -> None:
+    """Show the current heads of the revision graph."""
+    with handled(as_json):
+        graph = load_project(ctx).graph
+        found = [graph.get(head) for head in graph.heads]
+        if as_json:
+            output.emit_json({"heads": [revision_document(r) for r in found]})
+            return
+        for revision in found:
+            labels = f" ({', '.join(revision.branch_labels)})" if revision.branch_labels else ""
+            text = verbose_block(revision) if verbose else f"{revision.revision}{labels} (head)"
+            output.line(text)
+
+
+def branches(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """Show the branch points of the revision graph and the branches leaving them."""
+    with handled(as_json):
+        graph = load_project(ctx).graph
+        points = [graph.get(point) for point in graph.branch_points]
+        if as_json:
+            documents = [
+                {**revision_document(p), "children": sorted(graph.children(p.revision))}
+                for p in points
+            ]
+            output.emit_json({"branch_points": documents})
+            return
+        for point in points:
+            output.line(describe_line(graph, point))
+            for child in sorted(graph.children(point.revision)):
+                output.line(
+                    f"{' ' * len(point.revision)} -> {describe_line(graph, graph.get(child))}"
+                )
+
+
+def history(
+    ctx: typer.Context,
+    rev_range: str | None = typer.Option(
+        None, "--rev-range", "-r", help="Only revisions in START:END (either side may be empty)."
+    ),
+    verbose: bool = VERBOSE,
+    as_json: bool = JSON,
+) -> None:
+    """List revisions newest first."""
+    with handled(as_json):
+        graph = load_project(ctx).graph
+        lower, upper = _split_range(rev_range)
+        revisions = graph.history(lower, upper)
+        if as_json:
+            output.emit_json({"revisions": [revision_document(r) for r in revisions]})
+            return
+        for revision in revisions:
+            output.line(verbose_block(revision) if verbose else describe_line(graph, revision))
+
+
+def _split_range(rev_range: str | None) -> tuple[str | None, str | None]:
+    if not rev_range:
+        return None, None
+    if ":" not in rev_range:
+        raise typer.BadParameter("expected START:END", param_hint="--rev-range")
+    lower, _, upper = rev_range.partition(":")
+    return lower or None, upper or None
+
+
+def show(
+    ctx: typer.Context,
+    revisions: list[str] = typer.Argument(..., help="Revisions (ids, partial ids, labels)."),
+    as_json: bool = JSON,
+) -> None:
+    """Show revisions in full."""
+    with handled(as_json):
+        graph = load_project(ctx).graph
+        found = [graph.get(graph.resolve_one(name)) for name in revisions]
+        if as_json:
+            output.emit_json({"revisions": [revision_document(r) for r in found]})
+            return
+        for revision in found:
+            output.line(verbose_block(revision))
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the app."""
+    for command in (heads, branches, history, show):
+        app.command()(command)

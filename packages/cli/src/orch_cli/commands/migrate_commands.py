@@ -1,0 +1,193 @@
+"""Commands that move databases: upgrade, downgrade, stamp."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from orch_cli import output
+from orch_cli.context import load_project, options
+from orch_cli.errors import EXIT_FAILED, describe, handled, report
+
+if TYPE_CHECKING:
+    from orch_core.orchestrator import Orchestrator, RunSummary
+    from orch_core.project import Project
+
+DB = typer.Option([], "--db", help="A database from the config (repeatable).")
+ALL_DBS = typer.Option(False, "--all-dbs", help="Every database in the config.")
+DRY_RUN = typer.Option(False, "--dry-run", help="Print the plans; touch nothing.")
+SQL = typer.Option(False, "--sql", help="Print the SQL instead of running it.")
+JSON = typer.Option(False, "--json", help="With --dry-run: one JSON document.")
+KEEP_GOING = typer.Option(
+    False, "--keep-going", help="After a failure, run what does not depend on it."
+)
+X_ARG = typer.Option([], "-x", help="Extra argument for scripts (context.get_x_argument).")
+
+
+def upgrade(
+    ctx: typer.Context,
+    target: str = typer.Argument("heads", help="Where to go: heads, users@head, a revision, +1."),
+    db: list[str] = DB,
+    all_dbs: bool = ALL_DBS,
+    dry_run: bool = DRY_RUN,
+    sql: bool = SQL,
+    as_json: bool = JSON,
+    keep_going: bool = KEEP_GOING,
+    x_arg: list[str] = X_ARG,
+) -> None:
+    """Upgrade databases to a target (default: heads)."""
+    _move(ctx, "up", target, db, all_dbs, dry_run, sql, as_json, keep_going, x_arg)
+
+
+def downgrade(
+    ctx: typer.Context,
+    target: str = typer.Argument(..., help="Where to go: base, a revision, users@-1, -1."),
+    db: list[str] = DB,
+    all_dbs: bool = ALL_DBS,
+    dry_run: bool = DRY_RUN,
+    sql: bool = SQL,
+    as_json: bool = JSON,
+    keep_going: bool = KEEP_GOING,
+    x_arg: list[str] = X_ARG,
+) -> None:
+    """Downgrade databases to a target."""
+    _move(ctx, "down", target, db, all_dbs, dry_run, sql, as_json, keep_going, x_arg)
+
+
+def _move(
+    ctx: typer.Context,
+    direction: str,
+    target: str,
+    db: list[str],
+    all_dbs: bool,
+    dry_run: bool,
+    sql: bool,
+    as_json: bool,
+    keep_going: bool,
+    x_arg: list[str],
+) -> None:
+    with handled(as_json):
+        project = load_project(ctx)
+        databases = project.select(db, all_dbs)
+        orchestrator = _orchestrator(ctx, project, x_arg)
+        if sql:
+            _print_sql(orchestrator, databases, direction, target)
+            return
+        if dry_run:
+            _print_plans(orchestrator.plan(databases, direction, target), as_json)
+            return
+        summary = _run_with_progress(orchestrator, databases, direction, target, keep_going)
+    _print_summary(summary)
+    if not summary.ok:
+        error = summary.first_error
+        if error is not None:
+            report(describe(error), as_json=False)
+        raise typer.Exit(describe(error).exit_code if error else EXIT_FAILED)
+
+
+def _orchestrator(ctx: typer.Context, project: Project, x_arg: list[str]) -> Orchestrator:
+    from orch_core.audit import configure_logging
+    from orch_core.orchestrator import Orchestrator
+
+    given = options(ctx)
+    configure_logging(given.log_format, given.verbosity, project.config.audit_log)
+    return Orchestrator(project, x_arguments=x_arg)
+
+
+def _print_sql(orchestrator: Orchestrator, databases: list, direction: str, target: str) -> None:  # type: ignore[type-arg]
+    start, _, end = target.rpartition(":") if ":" in target else ("", "", target)
+    for name, local in orchestrator.targets(databases, end).items():
+        runner = orchestrator.runner(orchestrator.project.config.databases[name])
+        current = tuple(start.split(",")) if start and start != "base" else ()
+        plan = runner.plan(direction, local, current if ":" in target else None)
+        output.line(f"-- orch: database {name} ({runner.url})")
+        runner.render_sql(plan, output.line)
+        output.line()
+        runner.dispose()
+
+
+def _print_plans(plans: dict, as_json: bool) -> None:  # type: ignore[type-arg]
+    if as_json:
+        document = {
+            name: {
+                "current": list(plan.current),
+                "heads_after": list(plan.heads_after),
+                "steps": [{"revision": s.revision, "direction": s.direction} for s in plan.steps],
+            }
+            for name, plan in plans.items()
+        }
+        output.emit_json({"databases": document})
+        return
+    for name, plan in plans.items():
+        current = ", ".join(plan.current) or "<base>"
+        output.line(f"{name}: at {current}, {len(plan.steps)} step(s)")
+        for step in plan.steps:
+            arrow = "upgrade" if step.direction == "up" else "downgrade"
+            output.line(f"  {arrow} {step.revision}")
+
+
+def _run_with_progress(
+    orchestrator: Orchestrator,
+    databases: list,
+    direction: str,
+    target: str,
+    keep_going: bool,  # type: ignore[type-arg]
+) -> RunSummary:
+    from orch_cli.progress_display import live_progress
+
+    with live_progress(len(databases)) as progress:
+        return orchestrator.run(
+            databases, direction, target, keep_going=keep_going, progress=progress
+        )
+
+
+def _print_summary(summary: RunSummary) -> None:
+    rows = []
+    for name, outcome in summary.databases.items():
+        heads = ", ".join(outcome.after) or "<base>"
+        note = outcome.reason or (str(outcome.error).splitlines()[0] if outcome.error else "")
+        rows.append(
+            (
+                name,
+                outcome.outcome.value,
+                len(outcome.steps),
+                heads,
+                f"{outcome.duration_ms} ms",
+                note,
+            )
+        )
+    if not rows:
+        output.line("no database is concerned by this target")
+        return
+    output.table(
+        f"orch {summary.direction}grade {summary.target} (run {summary.run_id})",
+        ("database", "outcome", "steps", "now at", "time", "note"),
+        rows,
+    )
+
+
+def stamp(
+    ctx: typer.Context,
+    target: str = typer.Argument(..., help="The revision(s) to record, or base."),
+    db: list[str] = DB,
+    all_dbs: bool = ALL_DBS,
+    purge: bool = typer.Option(False, "--purge", help="Ignore the version rows that are there."),
+) -> None:
+    """Record revisions in the version table without running any script."""
+    with handled():
+        project = load_project(ctx)
+        orchestrator = _orchestrator(ctx, project, [])
+        for name, local in orchestrator.targets(project.select(db, all_dbs), target).items():
+            runner = orchestrator.runner(project.config.databases[name])
+            try:
+                result = runner.stamp(local, purge=purge)
+            finally:
+                runner.dispose()
+            output.line(f"{name}: stamped {', '.join(result.after) or '<base>'}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the app."""
+    for command in (upgrade, downgrade, stamp):
+        app.command()(command)

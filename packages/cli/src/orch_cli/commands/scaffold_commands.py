@@ -1,0 +1,134 @@
+"""Commands that write files: init, revision, merge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from orch_cli import output
+from orch_cli.context import load_project
+from orch_cli.errors import EXIT_BAD_INPUT, handled
+from orch_cli.scripts import NewScript, write_script
+
+_CONFIG = """[orch]
+audit_log = ".orch/audit.jsonl"
+concurrency = 4
+
+[services.{service}]
+scripts = "{scripts}"
+
+[databases.{service}]
+url = "sqlite:///.orch/{service}.db"
+services = ["{service}"]
+"""
+
+_LOCAL_ENV = """# Embedded default: SQLite files under .orch/
+[databases.{service}]
+url = "sqlite:///.orch/{service}.db"
+"""
+
+
+def _fail(message: str, hint: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"hint: {hint}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def init(
+    directory: Path = typer.Argument(Path(), help="Where to create the project."),
+    service: str = typer.Option("app", "--service", help="The first service's name."),
+) -> None:
+    """Create orch.toml, envs/local.toml and a first service with its labelled base."""
+    config = directory / "orch.toml"
+    if config.exists():
+        _fail(f"{config} already exists", "edit it, or init another directory")
+    scripts = f"services/{service}/migrations"
+    directory.mkdir(parents=True, exist_ok=True)
+    config.write_text(_CONFIG.format(service=service, scripts=scripts), encoding="utf-8")
+    (directory / "envs").mkdir(exist_ok=True)
+    (directory / "envs" / "local.toml").write_text(_LOCAL_ENV.format(service=service), "utf-8")
+    base = write_script(
+        NewScript(directory / scripts, f"create {service}", (), branch_labels=(service,))
+    )
+    output.line(f"created {config}")
+    output.line(f"created {base}")
+
+
+def revision(
+    ctx: typer.Context,
+    message: str = typer.Option("", "--message", "-m", help="What the revision does."),
+    service: str | None = typer.Option(None, "--service", help="The service it belongs to."),
+    head: str | None = typer.Option(
+        None, "--head", help="Build on this revision (default: the service's head)."
+    ),
+    splice: bool = typer.Option(False, "--splice", help="Allow --head to name a non-head."),
+    depends_on: list[str] = typer.Option([], "--depends-on", help="Revisions it depends on."),
+    rev_id: str | None = typer.Option(None, "--rev-id", help="Use this revision id."),
+    branch_label: list[str] = typer.Option([], "--branch-label", help="Labels for it."),
+) -> None:
+    """Create a new revision script and print its path."""
+    with handled():
+        project = load_project(ctx)
+        graph = project.graph
+        name = service or _only_service(list(project.config.services))
+        if name not in project.config.services:
+            _fail(f"unknown service {name!r}", f"services: {', '.join(project.config.services)}")
+        service_heads = graph.service_heads(name)
+        if head is not None:
+            parent = graph.resolve_one(head)
+            if parent not in graph.heads and not splice:
+                _fail(f"{parent} is not a head", "pass --splice to branch from it")
+            down: tuple[str, ...] = (parent,)
+        elif len(service_heads) > 1:
+            _fail(
+                f"service {name} has several heads: {', '.join(service_heads)}",
+                "merge them, or pass --head",
+            )
+            return
+        else:
+            down = tuple(service_heads)
+        labels = tuple(branch_label) or (() if down else (name,))
+        depends = tuple(graph.resolve_one(d) for d in depends_on)
+        path = write_script(
+            NewScript(project.config.services[name].scripts, message, down, labels, depends, rev_id)
+        )
+        output.line(str(path))
+
+
+def _only_service(services: list[str]) -> str:
+    if len(services) == 1:
+        return services[0]
+    _fail("several services are configured", "name one with --service")
+    return ""
+
+
+def merge(
+    ctx: typer.Context,
+    revisions: list[str] = typer.Argument(..., help="The heads to merge, or `heads`."),
+    message: str = typer.Option("merge", "--message", "-m", help="What the merge does."),
+    rev_id: str | None = typer.Option(None, "--rev-id", help="Use this revision id."),
+) -> None:
+    """Create a merge revision whose parents are the given revisions."""
+    with handled():
+        project = load_project(ctx)
+        graph = project.graph
+        parents = (
+            tuple(graph.heads)
+            if revisions == ["heads"]
+            else tuple(graph.resolve_one(r) for r in revisions)
+        )
+        if len(parents) < 2:
+            _fail("a merge needs at least two revisions", "name two or more heads")
+        first = graph.get(parents[0])
+        folder = (
+            project.config.services[first.service].scripts if first.service else first.path.parent
+        )  # type: ignore[union-attr]
+        output.line(str(write_script(NewScript(folder, message, parents, revision=rev_id))))
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the app."""
+    app.command()(init)
+    app.command()(revision)
+    app.command()(merge)

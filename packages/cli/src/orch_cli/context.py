@@ -1,0 +1,26 @@
+"""What commands share: loading the project from the global options, logging set up once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from orch_cli.options import GlobalOptions
+
+if TYPE_CHECKING:
+    from orch_core.project import Project
+
+
+def options(ctx: typer.Context) -> GlobalOptions:
+    """Return the global options given before the command."""
+    found = ctx.find_root().obj
+    return found if isinstance(found, GlobalOptions) else GlobalOptions()
+
+
+def load_project(ctx: typer.Context) -> Project:
+    """Load the configuration and the revision graph named by the global options."""
+    from orch_core.project import Project
+
+    given = options(ctx)
+    return Project.load(given.config, env=given.env)

@@ -1,0 +1,16 @@
+"""What a run reports as it goes; the CLI draws it, the library only calls it."""
+
+from __future__ import annotations
+
+
+class Progress:
+    """Receive a run's progress; this base ignores it (subclass to show it)."""
+
+    def started(self, database: str) -> None:
+        """A database has started migrating."""
+
+    def step(self, database: str, revision: str, direction: str) -> None:
+        """A database has applied one step."""
+
+    def finished(self, database: str, outcome: str) -> None:
+        """A database has finished, with an outcome such as succeeded or failed."""

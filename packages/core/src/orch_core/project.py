@@ -1,0 +1,64 @@
+"""A project as commands see it: its configuration and its revision graph, each read once.
+
+Nothing here imports SQLAlchemy, so commands that only read the graph stay fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from orch_core.config import DatabaseConfig, OrchConfig
+from orch_core.config_loader import load_config
+from orch_core.errors import ConfigError
+from orch_graph.graph import DatabaseView, RevisionGraph
+from orch_graph.scanner import scan_revisions
+
+
+@dataclass(frozen=True)
+class Project:
+    """The configuration and the whole revision graph of one repository."""
+
+    config: OrchConfig
+    graph: RevisionGraph
+
+    @classmethod
+    def load(
+        cls,
+        config_path: Path | None = None,
+        *,
+        env: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Project:
+        """Read the configuration and scan every service's scripts (header cache on disk)."""
+        config = load_config(config_path, env=env, environ=environ)
+        folders = {name: service.scripts for name, service in config.services.items()}
+        revisions = scan_revisions(folders, config.header_cache)
+        return cls(config, RevisionGraph(revisions))
+
+    def database(self, name: str) -> DatabaseConfig:
+        """Return a database's configuration; an unknown name is an error listing the known."""
+        try:
+            return self.config.databases[name]
+        except KeyError:
+            known = ", ".join(sorted(self.config.databases)) or "none"
+            raise ConfigError(
+                f"unknown database {name!r} (databases defined: {known})", self.config.path, "--db"
+            ) from None
+
+    def select(self, names: Sequence[str], all_databases: bool) -> list[DatabaseConfig]:
+        """Return the databases a command addresses: the named ones, or all of them."""
+        if all_databases or not names:
+            if not all_databases and len(self.config.databases) > 1:
+                raise ConfigError(
+                    "several databases are configured: name them with --db or use --all-dbs",
+                    self.config.path,
+                    "--db",
+                )
+            return list(self.config.databases.values())
+        return [self.database(name) for name in names]
+
+    def view(self, database: DatabaseConfig) -> DatabaseView:
+        """Return the part of the graph that this database migrates."""
+        return self.graph.for_services(database.services)
