@@ -45,11 +45,13 @@ def test_a_good_config_is_typed_with_paths_relative_to_it(tmp_path: Path) -> Non
     assert config.audit_log == tmp_path / ".orch/audit.jsonl"
     assert config.services["users"].scripts == tmp_path / "services/users"
     billing = config.databases["billing"]
-    assert billing.url == "sqlite:///.orch/billing.db"
+    assert billing.url == f"sqlite:///{tmp_path}/.orch/billing.db"
     assert billing.after == ("users",)
     assert billing.history_table is None
     assert billing.transaction_mode is TransactionMode.PER_RUN
     assert config.databases["users"].history_table == "orch_history"
+    # A relative SQLite path is relative to the config file, not to the working directory.
+    assert config.databases["users"].url == f"sqlite:///{tmp_path}/.orch/users.db"
 
 
 def test_interpolation_takes_the_environment(tmp_path: Path) -> None:
