@@ -72,24 +72,28 @@ class MigrationContext:
             statements = self.renderer.render(op)
         except (sa.exc.CompileError, sa.exc.ArgumentError) as exc:
             raise UnsupportedOperation(op.op_name, op.table, self.revision, str(exc)) from exc
+        self.run_statements(op, statements)
+
+    def run_statements(self, op: Op, statements: list[sa.Executable]) -> None:
+        """Execute or render the statements already rendered for `op`."""
         for statement in statements:
             self.emit(statement, op)
 
     def emit(self, statement: sa.Executable, op: Op | None = None) -> None:
         """Execute or write one statement, wrapping database errors with the operation."""
-        if self.connection is None:
-            assert self._write is not None
-            self._write(
-                render_statement(statement, self.sa_dialect, self.dialect.statement_terminator)
-            )
-            return
+        name = op.op_name if op else "execute"
+        table = op.table if op else None
         try:
-            self.connection.execute(statement)
+            if self.connection is None:
+                assert self._write is not None
+                terminator = self.dialect.statement_terminator
+                self._write(render_statement(statement, self.sa_dialect, terminator))
+            else:
+                self.connection.execute(statement)
         except sa.exc.DBAPIError as exc:
-            name = op.op_name if op else "execute"
-            raise OperationFailed(
-                name, op.table if op else None, self.revision, str(exc.orig)
-            ) from exc
+            raise OperationFailed(name, table, self.revision, str(exc.orig)) from exc
+        except sa.exc.CompileError as exc:
+            raise UnsupportedOperation(name, table, self.revision, str(exc)) from exc
 
     @contextmanager
     def autocommit_block(self) -> Iterator[None]:

@@ -46,8 +46,10 @@ class Operations:
         schema = kw.pop("schema", None)
         comment = kw.pop("comment", None)
         op = ops.CreateTableOp(table_name, tuple(columns), schema, comment, kw)
-        self._run(op)
-        return self.migration_context.renderer.build_table(op)
+        renderer = self.migration_context.renderer
+        table = renderer.build_table(op)  # built once: executed, then handed to the script
+        self.migration_context.run_statements(op, renderer.table_statements(table))
+        return table
 
     def drop_table(
         self,

@@ -70,7 +70,10 @@ class Renderer:
         return table
 
     def create_table(self, op: ops.CreateTableOp) -> Statements:
-        table = self.build_table(op)
+        return self.table_statements(self.build_table(op))
+
+    def table_statements(self, table: sa.Table) -> Statements:
+        """Return CREATE TABLE for a built table, with its comments and indexes."""
         out: Statements = [ddl.CreateTable(table)]
         if self.dialect.comments == "separate":
             if table.comment is not None:
