@@ -102,12 +102,14 @@ class MigrationContext:
             yield
             return
         connection = self.connection
+        previous = connection.get_isolation_level()
         if connection.in_transaction():
             connection.commit()
-        previous = connection.get_isolation_level()
         connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
             yield
         finally:
+            if connection.in_transaction():
+                connection.commit()  # ends SQLAlchemy's autobegun (autocommit) transaction
             connection.execution_options(isolation_level=previous)
         connection.begin()
