@@ -201,3 +201,27 @@ def test_batch_copy_from_and_missing_table(sqlite_database: TestDatabase) -> Non
         batch.alter_column("label", nullable=False)
     assert columns(sqlite_database, "children")["label"]["nullable"] is False
     assert rows(sqlite_database, "SELECT count(*) FROM children") == [(6,)]
+
+
+def test_sqlite_batch_keeps_partial_index_and_self_reference(sqlite_database: TestDatabase) -> None:
+    with migrate(sqlite_database) as op:
+        nodes = op.create_table(
+            "nodes",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("parent_id", sa.Integer, sa.ForeignKey("nodes.id", name="fk_parent")),
+            sa.Column("kind", sa.String(10)),
+        )
+        op.create_index("ix_leaf", "nodes", ["kind"], sqlite_where=sa.text("kind = 'leaf'"))
+        op.bulk_insert(
+            nodes, [{"id": 1, "kind": "root"}, {"id": 2, "parent_id": 1, "kind": "leaf"}]
+        )
+    with migrate(sqlite_database) as op, op.batch_alter_table("nodes") as batch:
+        batch.alter_column("kind", type_=sa.String(30), nullable=False)
+    sql = rows(sqlite_database, "SELECT sql FROM sqlite_master WHERE name = 'ix_leaf'")[0][0]
+    assert "WHERE kind = 'leaf'" in sql
+    fks = inspect(sqlite_database, lambda i: i.get_foreign_keys("nodes"))
+    assert [(f["name"], f["referred_table"]) for f in fks] == [("fk_parent", "nodes")]
+    assert rows(sqlite_database, "SELECT id, parent_id FROM nodes ORDER BY id") == [
+        (1, None),
+        (2, 1),
+    ]

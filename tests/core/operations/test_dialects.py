@@ -83,3 +83,24 @@ def test_postgresql_concurrently_needs_an_autocommit_block(
         engine.dispose()
     names = [ix["name"] for ix in inspect(postgresql_database, lambda i: i.get_indexes("users"))]
     assert names == ["ix_c"]
+
+
+def test_create_table_with_enum_and_op_f(database: TestDatabase) -> None:
+    engine = database.engine()
+    try:
+        with engine.begin() as connection:
+            op = Operations(MigrationContext.online(connection))
+            op.create_table(
+                "moods",
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("mood", sa.Enum("happy", "sad", name="mood"), nullable=False),
+            )
+            op.create_index(op.f("ix_moods_mood"), "moods", ["mood"])
+            op.execute("INSERT INTO moods (id, mood) VALUES (1, 'sad')")
+    finally:
+        engine.dispose()
+    mood = {c["name"]: c for c in inspect(database, lambda i: i.get_columns("moods"))}["mood"]
+    if database.kind != "sqlite":  # SQLite stores an enum as VARCHAR
+        assert list(mood["type"].enums) == ["happy", "sad"]
+    names = [ix["name"] for ix in inspect(database, lambda i: i.get_indexes("moods"))]
+    assert names == ["ix_moods_mood"]

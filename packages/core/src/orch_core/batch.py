@@ -52,6 +52,11 @@ class BatchOperations:
         self.spec = spec
         self.ops: list[ops.Op] = []
 
+    @staticmethod
+    def f(name: str) -> sa.sql.elements.conv:
+        """Mark a name as final, so a naming convention leaves it as it is."""
+        return sa.sql.elements.conv(name)
+
     def add_column(
         self,
         column: sa.Column[Any],

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Dialect as SADialect
+
+# Statements a dialect needs before CREATE TABLE (PostgreSQL: CREATE TYPE for enums).
+BeforeCreate = Callable[["sa.Table", "SADialect"], "list[Any]"]
 
 CommentStyle = Literal["inline", "separate", "none"]
 AlterStyle = Literal["standard", "modify"]
@@ -28,6 +36,7 @@ class Dialect:
     # Whether ADD/DROP CONSTRAINT works in place; when False those need batch's copy-and-move.
     native_constraint_changes: bool = True
     batch_by_default: bool = False
+    before_create_table: BeforeCreate | None = None
 
     def needs_recreate(self, kind: str, changes: frozenset[str] = frozenset()) -> bool:
         """Return whether an operation of this kind must go through copy-and-move."""

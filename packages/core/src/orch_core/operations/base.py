@@ -28,6 +28,11 @@ class Operations:
         """Run one operation object."""
         self._run(operation)
 
+    @staticmethod
+    def f(name: str) -> sa.sql.elements.conv:
+        """Mark a name as final, so a naming convention leaves it as it is."""
+        return sa.sql.elements.conv(name)
+
     def get_context(self) -> MigrationContext:
         """Return the MigrationContext these operations run in."""
         return self.migration_context

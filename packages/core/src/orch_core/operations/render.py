@@ -74,7 +74,10 @@ class Renderer:
 
     def table_statements(self, table: sa.Table) -> Statements:
         """Return CREATE TABLE for a built table, with its comments and indexes."""
-        out: Statements = [ddl.CreateTable(table)]
+        out: Statements = []
+        if self.dialect.before_create_table is not None:
+            out.extend(self.dialect.before_create_table(table, self.sa_dialect))
+        out.append(ddl.CreateTable(table))
         if self.dialect.comments == "separate":
             if table.comment is not None:
                 out.append(ddl.SetTableComment(table))
