@@ -35,6 +35,8 @@ class Tool:
     setup: Callable[[], None] = lambda: None
     cwd: Path = REPO
     reps: int | None = None
+    warm: bool = True
+    inner: bool = False  # record the seconds the process prints, not its wall time
     walls: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
     error: str | None = None
@@ -71,7 +73,7 @@ def measure(tool: Tool) -> None:
             argv,
             check=False,
             cwd=tool.cwd,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if tool.inner else subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
@@ -86,7 +88,7 @@ def measure(tool: Tool) -> None:
             for line in out.read().splitlines():
                 if "Maximum resident set size" in line:
                     rss = int(line.rsplit(":", 1)[1])
-    tool.walls.append(wall)
+    tool.walls.append(float(proc.stdout.split()[-1]) if tool.inner else wall)
     tool.rss_kb.append(rss)
 
 
@@ -181,7 +183,8 @@ def fleet_sqlite(quick: bool) -> Scenario:
     tools = _fleet_tools(p, floor, [str(p.root / "db" / f"{d}.db") for d in p.databases], reset)
     loop = " ".join(str(p.alembic_ini(db)) for db in p.databases)
     shell = f"for i in {loop}; do {BIN / 'alembic'} -c $i upgrade heads || exit 1; done"
-    tools["alembic-shell"] = Tool(["sh", "-c", shell], setup=reset, reps=1)
+    if not quick:
+        tools["alembic-shell"] = Tool(["sh", "-c", shell], setup=reset, reps=1, warm=False)
     return Scenario(
         f"fleet-sqlite-{n}",
         tools,
@@ -247,6 +250,25 @@ def demo_scenarios() -> list[Scenario]:
     ]
 
 
+def ops_scenario(quick: bool) -> Scenario:
+    """Return 1,000 operations through orch's op layer against the same DDL through sqlite3."""
+    root = WORK / "ops"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    script = str(REPO / "bench" / "ops.py")
+    sql = root / "ops.json"
+    subprocess.run([sys.executable, script, "render", str(sql)], check=True, cwd=REPO)
+    orch_db, raw_db = root / "orch.db", root / "raw.db"
+    tools = {
+        "orch-ops": Tool([sys.executable, script, "orch", str(orch_db)], _rm(orch_db), inner=True),
+        "sqlite3": Tool(
+            [sys.executable, script, "driver", str(sql), str(raw_db)], _rm(raw_db), inner=True
+        ),
+    }
+    check = Check("ops layer 1000 ops <= 1.15x sqlite3", "orch-ops", "sqlite3", 1.15, at_most=True)
+    return Scenario("ops-1000", tools, [check])
+
+
 BUILDERS: dict[str, Callable[[bool], list[Scenario]]] = {
     "graph": graph_scenarios,
     "upgrade": lambda q: [upgrade_scenario(q)],
@@ -254,12 +276,15 @@ BUILDERS: dict[str, Callable[[bool], list[Scenario]]] = {
     "fleet-postgres": lambda q: [s for s in [fleet_postgres(q)] if s],
     "sql": lambda q: [sql_scenario(q)],
     "demo": lambda q: demo_scenarios(),
+    "ops": lambda q: [ops_scenario(q)],
 }
 
 
 def run_scenario(scenario: Scenario, reps: int) -> None:
     """Measure every tool of a scenario, interleaved, ``reps`` times (after one warm-up)."""
     for tool in scenario.tools.values():
+        if not tool.warm:
+            continue
         measure(tool)  # warm-up: fills OS and header caches; not counted
         tool.walls.clear()
         tool.rss_kb.clear()
