@@ -41,6 +41,10 @@ def render(out_path: str) -> None:
         json.dump(statements, fh)
 
 
+def _driver_transactions(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+
+
 def through_orch(db: str) -> float:
     """Run the chain through orch's op layer; return the seconds it took."""
     import sqlalchemy as sa
@@ -50,6 +54,10 @@ def through_orch(db: str) -> float:
 
     start = time.perf_counter()
     engine = sa.create_engine(f"sqlite:///{db}")
+    # pysqlite commits before each DDL statement unless it leaves transactions to us; this is
+    # SQLAlchemy's documented recipe, so both sides run one real transaction.
+    sa.event.listen(engine, "connect", _driver_transactions)
+    sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
     with engine.begin() as connection:
         chain(Operations(MigrationContext.online(connection, revision="bench")), sa)
     engine.dispose()
