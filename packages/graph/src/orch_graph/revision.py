@@ -1,0 +1,29 @@
+"""The Revision value: one script's header, as read without importing the script."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A revision script's identity and its place in the graph."""
+
+    revision: str
+    down_revisions: tuple[str, ...] = ()
+    branch_labels: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    message: str = ""
+    path: Path | None = None
+    service: str | None = None
+
+    @property
+    def is_base(self) -> bool:
+        """Return whether the revision has no down_revision."""
+        return not self.down_revisions
+
+    @property
+    def is_merge_point(self) -> bool:
+        """Return whether the revision merges several down_revisions."""
+        return len(self.down_revisions) > 1
