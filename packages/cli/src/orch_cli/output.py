@@ -23,6 +23,7 @@ def line(text: str = "") -> None:
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """Print rows as a table: rich on a terminal, tab-separated plain text otherwise."""
     if not sys.stdout.isatty():
+        typer.echo("\t".join(columns))
         for row in rows:
             typer.echo("\t".join(str(cell) for cell in row))
         return

@@ -93,7 +93,14 @@ def configure_logging(
     stream: TextIO | None = None,
 ) -> AuditFile | None:
     """Configure structlog for this process; return the audit file sink, if any, to close."""
-    level = logging.WARNING if verbosity < 0 else logging.INFO if verbosity == 0 else logging.DEBUG
+    # People see warnings by default (the summary says the rest); -v shows events, -vv debug.
+    # Machines (json) get every info event.
+    if verbosity < 0:
+        level = logging.WARNING
+    elif verbosity == 0:
+        level = logging.INFO if log_format == "json" else logging.WARNING
+    else:
+        level = logging.INFO if verbosity == 1 else logging.DEBUG
     audit = AuditFile(audit_log) if audit_log else None
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,

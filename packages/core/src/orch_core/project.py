@@ -12,7 +12,8 @@ from pathlib import Path
 from orch_core.config import DatabaseConfig, OrchConfig
 from orch_core.config_loader import load_config
 from orch_core.errors import ConfigError
-from orch_graph.graph import DatabaseView, RevisionGraph
+from orch_graph.graph import RevisionGraph
+from orch_graph.view import DatabaseView
 from orch_graph.scanner import scan_revisions
 
 
