@@ -170,8 +170,10 @@ class Orchestrator:
                         graph.add_edge(provider, database.name)
         return list(nx.lexicographical_topological_sort(graph))
 
-    def _providers(self, service: str, names: set[str]) -> list[str]:
+    def _providers(self, service: str | None, names: set[str]) -> list[str]:
         """Return the databases in this run that carry service."""
+        if service is None:
+            return []
         return sorted(n for n in names if service in self.project.config.databases[n].services)
 
 
@@ -260,17 +262,17 @@ class _RunState:
     def _blocked_by(self, config: DatabaseConfig) -> str | None:
         """Wait for the databases named in `after`; return why not to start, if any."""
         with self.condition:
-            if self.stopped:
-                return "not started: the run stopped after a failure"
             for before in config.after:
-                if before not in self.applied:
+                if before not in self.applied or self.stopped:
                     continue
                 self.condition.wait_for(lambda b=before: b in self.finished)  # type: ignore[misc]
                 if self.finished[before].outcome in {Outcome.FAILED, Outcome.SKIPPED}:
                     return f"not started: database {before} (in `after`) did not finish"
-            if self.stopped:
-                return "not started: the run stopped after a failure"
-        return None
+            return self._stop_reason()
+
+    def _stop_reason(self) -> str | None:
+        """Return why nothing new may start, if the run has stopped (another thread may stop it)."""
+        return "not started: the run stopped after a failure" if self.stopped else None
 
     def _wait_for(self, config: DatabaseConfig, step: Step) -> None:
         """Before a step, wait until every other database it depends on has applied its revision."""

@@ -13,8 +13,8 @@ from orch_core.config import DatabaseConfig, OrchConfig
 from orch_core.config_loader import load_config
 from orch_core.errors import ConfigError
 from orch_graph.graph import RevisionGraph
-from orch_graph.view import DatabaseView
 from orch_graph.scanner import scan_revisions
+from orch_graph.view import DatabaseView
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,5 @@ def _service_of(graph: RevisionGraph, name: str) -> str | None:
     """Return the service a branch label, service name or (partial) revision id belongs to."""
     if name in graph.services:
         return name
-    labelled = graph.labelled(name)
-    if labelled is not None:
-        return labelled.service
-    return graph.get(name).service
+    owner = graph.label_owner(name)
+    return graph.get(owner if owner is not None else name).service

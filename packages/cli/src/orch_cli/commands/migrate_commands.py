@@ -11,8 +11,10 @@ from orch_cli.context import load_project, options
 from orch_cli.errors import EXIT_FAILED, describe, handled, report
 
 if TYPE_CHECKING:
+    from orch_core.config import DatabaseConfig
     from orch_core.orchestrator import Orchestrator, RunSummary
     from orch_core.project import Project
+    from orch_graph.plan import Plan
 
 DB = typer.Option([], "--db", help="A database from the config (repeatable).")
 ALL_DBS = typer.Option(False, "--all-dbs", help="Every database in the config.")
@@ -95,7 +97,9 @@ def _orchestrator(ctx: typer.Context, project: Project, x_arg: list[str]) -> Orc
     return Orchestrator(project, x_arguments=x_arg)
 
 
-def _print_sql(orchestrator: Orchestrator, databases: list, direction: str, target: str) -> None:  # type: ignore[type-arg]
+def _print_sql(
+    orchestrator: Orchestrator, databases: list[DatabaseConfig], direction: str, target: str
+) -> None:
     start, _, end = target.rpartition(":") if ":" in target else ("", "", target)
     for name, local in orchestrator.targets(databases, end).items():
         runner = orchestrator.runner(orchestrator.project.config.databases[name])
@@ -107,7 +111,7 @@ def _print_sql(orchestrator: Orchestrator, databases: list, direction: str, targ
         runner.dispose()
 
 
-def _print_plans(plans: dict, as_json: bool) -> None:  # type: ignore[type-arg]
+def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
     if as_json:
         document = {
             name: {
@@ -129,10 +133,10 @@ def _print_plans(plans: dict, as_json: bool) -> None:  # type: ignore[type-arg]
 
 def _run_with_progress(
     orchestrator: Orchestrator,
-    databases: list,
+    databases: list[DatabaseConfig],
     direction: str,
     target: str,
-    keep_going: bool,  # type: ignore[type-arg]
+    keep_going: bool,
 ) -> RunSummary:
     from orch_cli.progress_display import live_progress
 

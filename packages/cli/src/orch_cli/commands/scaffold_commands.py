@@ -121,9 +121,11 @@ def merge(
         if len(parents) < 2:
             _fail("a merge needs at least two revisions", "name two or more heads")
         first = graph.get(parents[0])
-        folder = (
-            project.config.services[first.service].scripts if first.service else first.path.parent
-        )  # type: ignore[union-attr]
+        if first.service is not None:
+            folder = project.config.services[first.service].scripts
+        else:
+            assert first.path is not None  # scanned revisions always have their file
+            folder = first.path.parent
         output.line(str(write_script(NewScript(folder, message, parents, revision=rev_id))))
 
 
