@@ -10,6 +10,8 @@ def main(name: str) -> int:
     package = importlib.import_module(name)
     count = 1
     for info in pkgutil.walk_packages(package.__path__, prefix=f"{name}."):
+        if info.name.endswith(".__main__"):
+            continue  # running it would start the program
         try:
             importlib.import_module(info.name)
         except ImportError as exc:

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
-from orch_core.batch import BatchOperations, BatchSpec
 from orch_core.errors import UnsupportedOperation
 from orch_core.operations import ops
 from orch_core.operations.arguments import alter_column_op
 
 if TYPE_CHECKING:
+    from orch_core.batch import BatchOperations
     from orch_core.context import MigrationContext
 
 
@@ -253,6 +253,9 @@ class Operations:
         naming_convention: Mapping[str, str] | None = None,
     ) -> Iterator[BatchOperations]:
         """Collect changes to one table and apply them together (copy-and-move where needed)."""
+        # orch_core.batch builds on this package: importing it at the top would be circular.
+        from orch_core.batch import BatchOperations, BatchSpec  # noqa: PLC0415
+
         spec = BatchSpec(
             table_name,
             schema,
