@@ -1,0 +1,208 @@
+"""One database's plan applied for real: schema, version rows and history tell the truth."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from orch_core.errors import MigrationFailed, PartialMigrationPending
+from orch_core.project import Project
+from orch_core.runner import DatabaseRunner
+from tests.support.databases import TestDatabase
+from tests.support.projects import Database, Script, write_project
+
+# a1 -> a2 -> {b1, c1}; m merges b1 and c1; d1 lives on its own base and depends on a2.
+BRANCHY = [
+    Script("a1", labels=("app",)),
+    Script("a2", "a1"),
+    Script("b1", "a2"),
+    Script("c1", "a2"),
+    Script("m", ("b1", "c1"), upgrade="pass", downgrade="pass"),
+    Script("d1", None, labels=("extra",), depends="a2"),
+]
+
+
+def runner_for(tmp_path: Path, database: TestDatabase, scripts: list[Script]) -> DatabaseRunner:
+    config = write_project(tmp_path, {"app": scripts}, {"main": Database(database.url, ["app"])})
+    project = Project.load(config, environ={})
+    database_config = project.config.databases["main"]
+    return DatabaseRunner(database_config, project.view(database_config), run_id="test-run")
+
+
+def tables(database: TestDatabase) -> set[str]:
+    engine = database.engine()
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def history(database: TestDatabase) -> list[tuple[str, str, str]]:
+    engine = database.engine()
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT revision, direction, outcome FROM orch_history ORDER BY id")
+            )
+            return [(row[0], row[1], row[2]) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_and_downgrade_across_branches_merges_and_depends_on(
+    database: TestDatabase, tmp_path: Path
+) -> None:
+    runner = runner_for(tmp_path, database, BRANCHY)
+    try:
+        result = runner.migrate("up", "heads")
+        assert result.before == ()
+        assert sorted(result.after) == ["d1", "m"]
+        assert runner.current() == ("d1", "m")
+        applied = [step.revision for step in result.steps]
+        assert sorted(applied) == ["a1", "a2", "b1", "c1", "d1", "m"]
+        assert applied.index("a2") < applied.index("d1")  # depends_on runs first
+        assert tables(database) == {
+            "alembic_version",
+            "orch_history",
+            "t_a1",
+            "t_a2",
+            "t_b1",
+            "t_c1",
+            "t_d1",
+        }
+        # Down to a2: the merge and both branches go; d1 stays, and (as in Alembic) its row
+        # stands for a2 too, because d1 depends on a2.
+        down = runner.migrate("down", "a2")
+        assert down.after == ("d1",)
+        assert tables(database) == {"alembic_version", "orch_history", "t_a1", "t_a2", "t_d1"}
+        runner.migrate("down", "base")
+        assert runner.current() == ()
+        assert tables(database) == {"alembic_version", "orch_history"}
+        assert [h[2] for h in history(database)] == ["applied"] * len(history(database))
+    finally:
+        runner.dispose()
+
+
+def test_a_failing_step_leaves_the_last_good_revision(
+    database: TestDatabase, tmp_path: Path
+) -> None:
+    scripts = [
+        Script("a1"),
+        Script("a2", "a1"),
+        Script(
+            "a3",
+            "a2",
+            upgrade='op.create_table("t_a3", sa.Column("id", sa.Integer, primary_key=True))\n'
+            'op.execute("INSERT INTO no_such_table VALUES (1)")',
+        ),
+    ]
+    runner = runner_for(tmp_path, database, scripts)
+    try:
+        with pytest.raises(MigrationFailed) as caught:
+            runner.migrate("up", "heads")
+        assert caught.value.revision == "a3"
+        assert runner.current() == ("a2",)
+        outcomes = history(database)
+        if database.kind == "mariadb":
+            # DDL commits implicitly: t_a3 may stay behind, and orch says so.
+            assert outcomes[-1] == ("a3", "up", "failed-partial")
+            assert caught.value.partial
+            with pytest.raises(PartialMigrationPending) as pending:
+                runner.migrate("up", "heads")
+            assert pending.value.revision == "a3"
+        else:
+            assert outcomes[-1] == ("a3", "up", "failed")
+            assert "t_a3" not in tables(database)  # the failed step rolled back whole
+        assert outcomes[:2] == [("a1", "up", "applied"), ("a2", "up", "applied")]
+    finally:
+        runner.dispose()
+
+
+def test_stamp_clears_a_partial_failure_and_the_run_continues(
+    mariadb_database: TestDatabase, tmp_path: Path
+) -> None:
+    scripts = [Script("a1"), Script("a2", "a1", upgrade='op.execute("SELECT * FROM nothing_here")')]
+    runner = runner_for(tmp_path, mariadb_database, scripts)
+    try:
+        with pytest.raises(MigrationFailed):
+            runner.migrate("up", "heads")
+        with pytest.raises(PartialMigrationPending):
+            runner.migrate("up", "heads")
+        runner.stamp("a1")
+        with pytest.raises(MigrationFailed):  # the script is still broken, but orch runs it
+            runner.migrate("up", "heads")
+    finally:
+        runner.dispose()
+
+
+ALEMBIC_ENV = """
+from alembic import context
+from sqlalchemy import create_engine
+
+engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+
+
+def alembic(tmp_path: Path, url: str, *args: str) -> None:
+    (tmp_path / "env.py").write_text(ALEMBIC_ENV)
+    (tmp_path / "script.py.mako").write_text("")
+    ini = tmp_path / "alembic.ini"
+    ini.write_text(
+        f"[alembic]\nscript_location = {tmp_path}\nversion_locations = {tmp_path}/services/app\n"
+        f"sqlalchemy.url = {url}\n"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", str(ini), *args], check=True, capture_output=True
+    )
+
+
+def test_orch_continues_an_alembic_database_and_alembic_continues_orch(
+    database: TestDatabase, tmp_path: Path
+) -> None:
+    scripts = [
+        Script(r, d, op_module="alembic") for r, d in [("a1", None), ("a2", "a1"), ("a3", "a2")]
+    ]
+    runner = runner_for(tmp_path, database, scripts)
+    try:
+        alembic(tmp_path, database.url, "upgrade", "a1")
+        assert runner.current() == ("a1",)
+        result = runner.migrate("up", "a2")
+        assert [s.revision for s in result.steps] == ["a2"]
+        alembic(tmp_path, database.url, "upgrade", "head")
+        assert runner.current() == ("a3",)
+        assert {"t_a1", "t_a2", "t_a3"} <= tables(database)
+    finally:
+        runner.dispose()
+
+
+MIGRATE = """
+import sys
+from orch_core.project import Project
+from orch_core.runner import DatabaseRunner
+from pathlib import Path
+project = Project.load(Path(sys.argv[1]), environ={})
+config = project.config.databases["main"]
+DatabaseRunner(config, project.view(config)).migrate("up", "heads")
+"""
+
+
+def test_concurrent_migrators_apply_each_step_once(database: TestDatabase, tmp_path: Path) -> None:
+    scripts = [Script(f"r{i}", f"r{i - 1}" if i else None) for i in range(6)]
+    runner = runner_for(tmp_path, database, scripts)
+    script = tmp_path / "migrate.py"
+    script.write_text(MIGRATE)
+    processes = [
+        subprocess.Popen([sys.executable, str(script), str(tmp_path / "orch.toml")])
+        for _ in range(3)
+    ]
+    assert [p.wait(timeout=120) for p in processes] == [0, 0, 0]
+    assert runner.current() == ("r5",)
+    applied = [row[0] for row in history(database) if row[1] == "up"]
+    assert sorted(applied) == [f"r{i}" for i in range(6)]  # each exactly once
+    runner.dispose()

@@ -1,0 +1,105 @@
+"""Small orch projects written into a temporary folder: scripts, orch.toml, databases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SCRIPT = '''"""{message}"""
+import sqlalchemy as sa
+
+from {op_module} import op
+
+revision = {revision!r}
+down_revision = {down!r}
+branch_labels = {labels!r}
+depends_on = {depends!r}
+
+
+def upgrade():
+{upgrade}
+
+
+def downgrade():
+{downgrade}
+'''
+
+
+@dataclass(frozen=True)
+class Script:
+    """A revision script that creates one table on the way up and drops it on the way down."""
+
+    revision: str
+    down: str | tuple[str, ...] | None = None
+    labels: tuple[str, ...] | None = None
+    depends: str | tuple[str, ...] | None = None
+    upgrade: str | None = None
+    downgrade: str | None = None
+    op_module: str = "orch_core"
+
+    def text(self) -> str:
+        """Return the script's source."""
+        table = f"t_{self.revision}"
+        up = (
+            self.upgrade
+            or f'op.create_table("{table}", sa.Column("id", sa.Integer, primary_key=True))'
+        )
+        down = self.downgrade or f'op.drop_table("{table}")'
+        return SCRIPT.format(
+            message=f"revision {self.revision}",
+            op_module=self.op_module,
+            revision=self.revision,
+            down=self.down,
+            labels=self.labels,
+            depends=self.depends,
+            upgrade="\n".join("    " + line for line in up.splitlines()),
+            downgrade="\n".join("    " + line for line in down.splitlines()),
+        )
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database entry of orch.toml."""
+
+    url: str
+    services: Sequence[str]
+    after: Sequence[str] = ()
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+def write_project(
+    root: Path,
+    services: Mapping[str, Sequence[Script]],
+    databases: Mapping[str, Database],
+    orch: Mapping[str, object] | None = None,
+) -> Path:
+    """Write the scripts and an orch.toml under root and return the config's path."""
+    lines = ["[orch]"]
+    for key, value in {"audit_log": ".orch/audit.jsonl", **(orch or {})}.items():
+        lines.append(f"{key} = {_toml(value)}")
+    for service, scripts in services.items():
+        folder = root / "services" / service
+        folder.mkdir(parents=True, exist_ok=True)
+        for script in scripts:
+            (folder / f"{script.revision}_rev.py").write_text(script.text())
+        lines += ["", f"[services.{service}]", f'scripts = "services/{service}"']
+    for name, database in databases.items():
+        lines += ["", f"[databases.{name}]", f"url = {_toml(database.url)}"]
+        lines.append(f"services = {_toml(list(database.services))}")
+        if database.after:
+            lines.append(f"after = {_toml(list(database.after))}")
+        lines += [f"{key} = {_toml(value)}" for key, value in database.extra.items()]
+    config = root / "orch.toml"
+    config.write_text("\n".join(lines) + "\n")
+    return config
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
