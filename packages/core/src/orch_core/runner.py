@@ -144,6 +144,7 @@ class DatabaseRunner:
                 self._refuse_if_partial(conn)
             plan = self.plan(direction, target, before)
             self.log.info(Event.DB_PLANNED, steps=len(plan.steps), current=list(before))
+            self._compile_all(plan)
             results = self._apply_all(conn, plan, hooks)
             with conn.begin():
                 after = self.recorder.current_heads(conn)
@@ -188,6 +189,12 @@ class DatabaseRunner:
                 step_context.emit(statement)
             if transactional:
                 write("COMMIT" + context.dialect.statement_terminator)
+
+    def _compile_all(self, plan: Plan) -> None:
+        """Compile every script of the plan first: one that does not compile stops the run
+        before any step has touched the database."""
+        for step in plan.steps:
+            self.loader.compile(self._path(self.planner.get(step.revision)))
 
     def _refuse_if_partial(self, conn: sa.Connection) -> None:
         last = self.recorder.last_entry(conn)

@@ -53,13 +53,15 @@ def _scripts(folder: Path) -> Iterator[tuple[Path, int, int]]:
     stack = [folder]
     while stack:
         current = stack.pop()
-        entries = sorted(os.scandir(current), key=lambda e: e.name, reverse=True)
-        for entry in entries:
-            if entry.is_dir() and entry.name != "__pycache__":
-                stack.append(Path(entry.path))
+        subfolders = []
+        for entry in sorted(os.scandir(current), key=lambda e: e.name):
+            if entry.is_dir():
+                if entry.name != "__pycache__":
+                    subfolders.append(Path(entry.path))
             elif entry.name.endswith(".py") and entry.name != "__init__.py":
                 stat = entry.stat()
                 yield Path(entry.path), stat.st_size, stat.st_mtime_ns
+        stack.extend(reversed(subfolders))
 
 
 def _revision(header: dict[str, Any], path: Path, service: str) -> Revision:

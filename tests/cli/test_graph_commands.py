@@ -1,0 +1,80 @@
+"""heads, history, branches, show: what people and deployment scripts read."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.cli.conftest import Invoke
+from tests.support.projects import Database, Script, write_project
+
+SCRIPTS = [
+    Script("aa01", labels=("users",)),
+    Script("aa02", "aa01"),
+    Script("bb01", "aa02"),
+    Script("cc01", "aa02"),
+]
+
+
+def project(tmp_path: Path) -> Path:
+    return write_project(
+        tmp_path, {"users": SCRIPTS}, {"users": Database("sqlite:///users.db", ["users"])}
+    )
+
+
+def test_heads_json(orch: Invoke, tmp_path: Path) -> None:
+    config = project(tmp_path)
+    result = orch("--config", str(config), "heads", "--json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    heads = {h["revision"]: h for h in document["heads"]}
+    assert set(heads) == {"bb01", "cc01"}
+    assert heads["bb01"]["branch_labels"] == []
+    assert heads["bb01"]["path"].endswith("bb01_rev.py")
+
+
+def test_heads_text(orch: Invoke, tmp_path: Path) -> None:
+    result = orch("--config", str(project(tmp_path)), "heads")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == ["bb01 (head)", "cc01 (head)"]
+
+
+def test_history_newest_first_and_ranges(orch: Invoke, tmp_path: Path) -> None:
+    config = project(tmp_path)
+    document = json.loads(orch("--config", str(config), "history", "--json").stdout)
+    order = [r["revision"] for r in document["revisions"]]
+    assert order[-2:] == ["aa02", "aa01"]
+    assert set(order[:2]) == {"bb01", "cc01"}
+    assert document["revisions"][-1]["down_revisions"] == []
+    assert document["revisions"][-1]["branch_labels"] == ["users"]
+    ranged = orch("--config", str(config), "history", "-r", "aa02:bb01", "--json")
+    assert [r["revision"] for r in json.loads(ranged.stdout)["revisions"]] == ["bb01", "aa02"]
+    text = orch("--config", str(config), "history").stdout
+    assert "aa01 -> aa02 (branchpoint), revision aa02" in text
+
+
+def test_branches_and_show(orch: Invoke, tmp_path: Path) -> None:
+    config = project(tmp_path)
+    branches = orch("--config", str(config), "branches").stdout
+    assert "aa01 -> aa02 (branchpoint)" in branches
+    assert "-> aa02 -> bb01 (head)" in branches
+    shown = orch("--config", str(config), "show", "aa0", "--json")
+    assert shown.exit_code == 2  # aa0 is ambiguous: aa01 and aa02
+    shown = orch("--config", str(config), "show", "cc", "--json")
+    assert json.loads(shown.stdout)["revisions"][0]["revision"] == "cc01"
+
+
+def test_graph_commands_never_import_sqlalchemy(tmp_path: Path) -> None:
+    config = project(tmp_path)
+    probe = (
+        "import sys\n"
+        "from orch_cli.app import app\n"
+        "for args in (['heads'], ['history'], ['branches'], ['show', 'aa01']):\n"
+        f"    try: app(['--config', {str(config)!r}, *args])\n"
+        "    except SystemExit as exit: assert exit.code == 0, exit.code\n"
+        "assert 'sqlalchemy' not in sys.modules, 'sqlalchemy was imported'\n"
+        "print('clean')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("clean")
