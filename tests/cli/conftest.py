@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-Result = Any
-
 from orch_cli.app import app
+
+Result = Any
 
 Invoke = Callable[..., Result]
 
