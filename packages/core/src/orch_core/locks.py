@@ -33,9 +33,13 @@ def lock_name(config: DatabaseConfig, database: str) -> str:
 
 
 @contextmanager
-def migration_lock(engine: sa.Engine, config: DatabaseConfig) -> Iterator[None]:
+def migration_lock(
+    engine: sa.Engine,
+    config: DatabaseConfig,
+    log: structlog.typing.FilteringBoundLogger | None = None,
+) -> Iterator[None]:
     """Hold the database's migration lock for the block, waiting up to its lock_timeout."""
-    log = structlog.get_logger("orch").bind(database=config.name)
+    log = log or structlog.get_logger("orch").bind(database=config.name)
     name = engine.dialect.name
     if name == "sqlite":
         lock = _sqlite_lock(engine, config, log)

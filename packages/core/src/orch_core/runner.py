@@ -137,7 +137,7 @@ class DatabaseRunner:
     ) -> DatabaseResult:
         """Take the lock, plan from the heads found under it, and apply every step."""
         hooks = hooks or StepHooks()
-        with self.engine.connect() as conn, migration_lock(self.engine, self.config):
+        with self.engine.connect() as conn, migration_lock(self.engine, self.config, self.log):
             with conn.begin():
                 self.recorder.ensure_tables(conn)
                 before = self.recorder.current_heads(conn)
@@ -154,7 +154,7 @@ class DatabaseRunner:
         """Set the version rows to target without running scripts (purge: ignore what is there)."""
         with (
             self.engine.connect() as conn,
-            migration_lock(self.engine, self.config),
+            migration_lock(self.engine, self.config, self.log),
             conn.begin(),
         ):
             self.recorder.ensure_tables(conn)

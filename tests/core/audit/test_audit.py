@@ -1,0 +1,54 @@
+"""The audit trail: JSON lines in the audit file, whatever the console shows; no passwords."""
+
+import io
+import json
+from pathlib import Path
+
+import structlog
+
+from orch_core.audit import configure_logging
+from orch_core.events import Event
+from orch_core.urls import mask_url
+
+
+def test_masking() -> None:
+    assert mask_url("postgresql://orch:s3cret@db:5432/x") == "postgresql://orch:***@db:5432/x"
+    assert mask_url("sqlite:///relative.db") == "sqlite:///relative.db"
+    assert mask_url("mysql+pymysql://root@h/db") == "mysql+pymysql://root@h/db"
+
+
+def test_every_event_reaches_the_audit_file_masked(tmp_path: Path) -> None:
+    audit_path = tmp_path / "audit" / "audit.jsonl"
+    console = io.StringIO()
+    audit = configure_logging("console", verbosity=0, audit_log=audit_path, stream=console)
+    try:
+        log = structlog.get_logger("orch").bind(run_id="r1", database="users")
+        log.info(Event.DB_STARTED, url="postgresql://orch:s3cret@db/users")
+        log.debug(Event.LOCK_ACQUIRED)
+        log.error(Event.MIGRATION_FAILED, revision="ab12", error="boom at postgresql://u:pw@h/d")
+    finally:
+        assert audit is not None
+        audit.close()
+        structlog.reset_defaults()
+    lines = [json.loads(line) for line in audit_path.read_text().splitlines()]
+    assert [line["event"] for line in lines] == ["db.started", "lock.acquired", "migration.failed"]
+    assert lines[0]["url"] == "postgresql://orch:***@db/users"
+    assert "pw" not in lines[2]["error"]
+    assert {line["run_id"] for line in lines} == {"r1"}
+    assert all({"timestamp", "level", "user", "host"} <= set(line) for line in lines)
+    shown = console.getvalue()
+    assert "migration.failed" in shown  # errors reach people
+    assert "db.started" not in shown  # info only with -v
+    assert "s3cret" not in shown
+
+
+def test_json_format_prints_json_lines(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    configure_logging("json", verbosity=0, audit_log=None, stream=stream)
+    try:
+        structlog.get_logger("orch").info(Event.RUN_STARTED, run_id="r2")
+    finally:
+        structlog.reset_defaults()
+    event = json.loads(stream.getvalue().splitlines()[0])
+    assert event["event"] == "run.started"
+    assert event["run_id"] == "r2"
