@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from orch_core.config import DatabaseConfig, OrchConfig, ServiceConfig, TransactionMode
 from orch_core.errors import ConfigError, ConfigNotFound
 from orch_core.interpolation import UndefinedVariable, interpolate
@@ -299,6 +297,10 @@ def _anchor_sqlite(url: str, root: Path) -> str:
 
 def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -> None:
     """Refuse an `after` that names no database, or that makes the order a cycle."""
+    if not any(database.after for database in databases.values()):
+        return  # nothing to order: networkx is not even imported
+    import networkx as nx  # noqa: PLC0415 - on the path of every command only when needed
+
     order: nx.DiGraph[str] = nx.DiGraph()
     order.add_nodes_from(databases)
     for database in databases.values():

@@ -15,8 +15,15 @@ class Revision:
     branch_labels: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
     message: str = ""
-    path: Path | None = None
+    # The script's path as text: a Path object per revision costs more than the whole header
+    # read from cache at 10,000 revisions, so `path` builds one only when asked.
+    filename: str | None = None
     service: str | None = None
+
+    @property
+    def path(self) -> Path | None:
+        """Return the script's path, if the revision came from a file."""
+        return Path(self.filename) if self.filename is not None else None
 
     @property
     def is_base(self) -> bool:

@@ -2,15 +2,15 @@
 
 Real projects' scripts often import their application; reading the header as literals keeps
 `heads` and `history` working (and fast) whatever the scripts import. Only a script whose
-header value is not a literal is executed to read it. Parsed headers are cached in one file,
-keyed by path, size and modification time; a cache that is corrupt, of another version or
-stale for a file is ignored for it, never trusted.
+header value is not a literal is executed to read it. Parsed headers are cached in one file
+(marshal: read in milliseconds), keyed by path, size and modification time; a cache that is
+corrupt, of another version or stale for a file is ignored for it, never trusted.
 """
 
 from __future__ import annotations
 
 import ast
-import json
+import marshal
 import os
 import runpy
 from collections.abc import Iterator, Mapping
@@ -20,7 +20,7 @@ from typing import Any
 from orch_graph.errors import ScriptHeaderError
 from orch_graph.revision import Revision
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 _FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
 _BODY_STARTS = ("def ", "async def ", "class ", "@")
 
@@ -28,27 +28,44 @@ _BODY_STARTS = ("def ", "async def ", "class ", "@")
 def scan_revisions(folders: Mapping[str, Path], cache_path: Path | None = None) -> list[Revision]:
     """Return the revisions of every script below each service's folder, in a stable order."""
     cache = _load_cache(cache_path)
-    fresh: dict[str, list[Any]] = {}
+    fresh: dict[str, tuple[int, int, Header | None]] = {}
     revisions = []
     for service, folder in folders.items():
-        for path, size, mtime in _scripts(folder):
-            key = str(path)
-            entry = cache.get(key)
+        for filename, size, mtime in _scripts(str(folder)):
+            entry = cache.get(filename)
             if entry is None or entry[0] != size or entry[1] != mtime:
-                header = read_header(path)
-                entry = [size, mtime, header]
-            fresh[key] = entry
+                entry = (size, mtime, _header_tuple(read_header(Path(filename))))
+            fresh[filename] = entry
             header = entry[2]
             if header is not None:
-                revisions.append(_revision(header, path, service))
+                revision, down, labels, depends, message = header
+                revisions.append(
+                    Revision(revision, down, labels, depends, message, filename, service)
+                )
     if cache_path is not None and fresh != cache:
         _save_cache(cache_path, fresh)
     return revisions
 
 
-def _scripts(folder: Path) -> Iterator[tuple[Path, int, int]]:
-    """Yield every .py file below folder (sorted, nested folders too) with size and mtime."""
-    if not folder.is_dir():
+# A header as the cache keeps it: revision, down revisions, labels, depends_on, message.
+Header = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
+
+
+def _header_tuple(header: dict[str, Any] | None) -> Header | None:
+    if header is None:
+        return None
+    return (
+        header["revision"],
+        tuple(header["down_revision"]),
+        tuple(header["branch_labels"]),
+        tuple(header["depends_on"]),
+        header["message"],
+    )
+
+
+def _scripts(folder: str) -> Iterator[tuple[str, int, int]]:
+    """Yield every .py file below folder (by name, nested folders after files) with stat."""
+    if not Path(folder).is_dir():
         return
     stack = [folder]
     while stack:
@@ -57,23 +74,11 @@ def _scripts(folder: Path) -> Iterator[tuple[Path, int, int]]:
         for entry in sorted(os.scandir(current), key=lambda e: e.name):
             if entry.is_dir():
                 if entry.name != "__pycache__":
-                    subfolders.append(Path(entry.path))
+                    subfolders.append(entry.path)
             elif entry.name.endswith(".py") and entry.name != "__init__.py":
                 stat = entry.stat()
-                yield Path(entry.path), stat.st_size, stat.st_mtime_ns
+                yield entry.path, stat.st_size, stat.st_mtime_ns
         stack.extend(reversed(subfolders))
-
-
-def _revision(header: dict[str, Any], path: Path, service: str) -> Revision:
-    return Revision(
-        revision=header["revision"],
-        down_revisions=tuple(header["down_revision"]),
-        branch_labels=tuple(header["branch_labels"]),
-        depends_on=tuple(header["depends_on"]),
-        message=header["message"],
-        path=path,
-        service=service,
-    )
 
 
 def read_header(path: Path) -> dict[str, Any] | None:
@@ -160,47 +165,46 @@ def _ids(value: Any, name: str, path: Path) -> list[str]:
     raise ScriptHeaderError(path, None, f"{name} must be None, a string or strings: {value!r}")
 
 
-def _load_cache(cache_path: Path | None) -> dict[str, list[Any]]:
+def _load_cache(cache_path: Path | None) -> dict[str, tuple[int, int, Header | None]]:
+    """Return the cached headers; anything unreadable, of another version or malformed: none."""
     if cache_path is None:
         return {}
     try:
-        data = json.loads(cache_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = marshal.loads(cache_path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
         return {}
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == CACHE_VERSION):
         return {}
-    entries = data.get("entries")
+    entries = data[1]
     if not isinstance(entries, dict):
         return {}
-    return {k: v for k, v in entries.items() if _valid_entry(v)}
+    return {k: v for k, v in entries.items() if isinstance(k, str) and _valid_entry(v)}
 
 
 def _valid_entry(entry: Any) -> bool:
-    if not (isinstance(entry, list) and len(entry) == 3):
+    """Return whether a cache entry has the shape this version writes (marshal keeps types)."""
+    if type(entry) is not tuple or len(entry) != 3:
         return False
     size, mtime, header = entry
-    if not (isinstance(size, int) and isinstance(mtime, int)):
+    if type(size) is not int or type(mtime) is not int:
         return False
-    if header is None:
-        return True
-    return (
-        isinstance(header, dict)
-        and isinstance(header.get("revision"), str)
-        and all(
-            isinstance(header.get(k), list)
-            for k in ("down_revision", "branch_labels", "depends_on")
-        )
+    return header is None or (
+        type(header) is tuple
+        and len(header) == 5
+        and type(header[0]) is str
+        and type(header[1]) is tuple
+        and type(header[2]) is tuple
+        and type(header[3]) is tuple
+        and type(header[4]) is str
     )
 
 
-def _save_cache(cache_path: Path, entries: dict[str, list[Any]]) -> None:
+def _save_cache(cache_path: Path, entries: dict[str, tuple[int, int, Header | None]]) -> None:
     """Write the cache atomically; a cache that cannot be written is simply not kept."""
     try:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = cache_path.with_name(f"{cache_path.name}.{os.getpid()}.tmp")
-        temporary.write_text(
-            json.dumps({"version": CACHE_VERSION, "entries": entries}), encoding="utf-8"
-        )
+        temporary.write_bytes(marshal.dumps((CACHE_VERSION, entries)))
         temporary.replace(cache_path)
     except OSError:
         return
