@@ -145,3 +145,29 @@ def test_postgresql_and_mariadb_together_with_one_failure(
     failed = [e for e in events if e["event"] == "migration.failed"]
     assert [(e["database"], e["revision"]) for e in failed] == [("billing", "ffff00000001")]
     assert {e["run_id"] for e in events} == {events[0]["run_id"]}
+
+
+def test_the_demo_round_trip_on_postgresql_and_mariadb(
+    demo: Path, make_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    urls = {
+        "USERS": make_database("postgresql").url,
+        "BILLING": make_database("mariadb").url,
+        "CATALOG": make_database("postgresql").url,
+    }
+    for name, url in urls.items():
+        monkeypatch.setenv(f"{name}_DATABASE_URL", url)
+    assert orch("--env", "ci", "upgrade", "--all-dbs", "heads")[0] == 0
+    code, out, err = orch("--env", "ci", "downgrade", "--all-dbs", "base")
+    assert code == 0, out + err
+    for url in urls.values():
+        assert version_rows(url) == []
+        assert reflect(url) == {"alembic_version", "orch_history"}
+    events = [json.loads(line) for line in (demo / ".orch/audit.jsonl").read_text().splitlines()]
+    down = [e for e in events if e["event"] == "migration.applied" and e["direction"] == "down"]
+    position = {(e["database"], e["revision"]): i for i, e in enumerate(down)}
+    # billing's invoices (which depend on users' 8b41d07c2e22) go before users goes below it,
+    # and catalog (after users) is taken down before users.
+    assert position[("billing", "4e9a6b1c8d02")] < position[("users", "8b41d07c2e22")]
+    assert position[("catalog", "5d8e1f2a7c01")] < position[("users", "3f2a9c1e0b11")]
+    assert orch("--env", "ci", "upgrade", "--all-dbs", "heads")[0] == 0

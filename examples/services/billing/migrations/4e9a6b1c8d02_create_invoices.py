@@ -30,5 +30,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_invoices_account_issued", table_name="invoices")
+    # Dropping the table drops its indexes; on MariaDB the index backs the foreign key and
+    # cannot be dropped on its own first.
     op.drop_table("invoices")

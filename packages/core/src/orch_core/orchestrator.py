@@ -140,8 +140,27 @@ class Orchestrator:
     ) -> RunSummary:
         """Migrate every database the target concerns and return what happened to each."""
         targets = self.targets(databases, target)
-        order = self._order([self.project.config.databases[n] for n in targets])
-        state = _RunState(self, targets, order, keep_going, progress or Progress())
+        dependencies = self._dependencies([self.project.config.databases[n] for n in targets])
+        if direction == "up":
+            # Providers first; a dependant waits for `after` as a whole, and for each
+            # cross-database depends_on step by step (see _RunState._wait_for).
+            order = list(nx.lexicographical_topological_sort(dependencies))
+            waits = {
+                n: [p for p in self.project.config.databases[n].after if p in targets]
+                for n in order
+            }
+        else:
+            # Dependants first: a database goes down only after everything built on it has.
+            order = list(nx.lexicographical_topological_sort(dependencies.reverse(copy=True)))
+            waits = {n: sorted(dependencies.successors(n)) for n in order}
+        state = _RunState(
+            self,
+            targets=targets,
+            order=order,
+            waits=waits,
+            keep_going=keep_going,
+            progress=progress or Progress(),
+        )
         self.log.info(Event.RUN_STARTED, direction=direction, target=target, databases=list(order))
         workers = max(1, min(self.concurrency, len(order)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orch-db") as pool:
@@ -155,8 +174,8 @@ class Orchestrator:
         )
         return summary
 
-    def _order(self, databases: Sequence[DatabaseConfig]) -> list[str]:
-        """Return the databases in an order where each comes after those it depends on."""
+    def _dependencies(self, databases: Sequence[DatabaseConfig]) -> nx.DiGraph[str]:
+        """Return the DAG of databases: an edge from each database to those that need it."""
         graph: nx.DiGraph[str] = nx.DiGraph()
         names = {d.name for d in databases}
         graph.add_nodes_from(sorted(names))
@@ -168,7 +187,7 @@ class Orchestrator:
                 for provider in self._providers(requirement.service, names):
                     if provider != database.name:
                         graph.add_edge(provider, database.name)
-        return list(nx.lexicographical_topological_sort(graph))
+        return graph
 
     def _providers(self, service: str | None, names: set[str]) -> list[str]:
         """Return the databases in this run that carry service."""
@@ -183,13 +202,16 @@ class _RunState:
     def __init__(
         self,
         orchestrator: Orchestrator,
+        *,
         targets: dict[str, str],
         order: list[str],
+        waits: dict[str, list[str]],
         keep_going: bool,
         progress: Progress,
     ) -> None:
         self.orchestrator = orchestrator
         self.targets = targets
+        self.waits = waits
         self.keep_going = keep_going
         self.progress = progress
         self.condition = threading.Condition()
@@ -260,14 +282,14 @@ class _RunState:
         self.progress.finished(outcome.database, outcome.outcome.value)
 
     def _blocked_by(self, config: DatabaseConfig) -> str | None:
-        """Wait for the databases named in `after`; return why not to start, if any."""
+        """Wait for the databases this one must follow; return why not to start, if any."""
         with self.condition:
-            for before in config.after:
-                if before not in self.applied or self.stopped:
-                    continue
+            for before in self.waits[config.name]:
+                if self.stopped:
+                    break
                 self.condition.wait_for(lambda b=before: b in self.finished)  # type: ignore[misc]
                 if self.finished[before].outcome in {Outcome.FAILED, Outcome.SKIPPED}:
-                    return f"not started: database {before} (in `after`) did not finish"
+                    return f"not started: database {before}, which it must follow, did not finish"
             return self._stop_reason()
 
     def _stop_reason(self) -> str | None:
