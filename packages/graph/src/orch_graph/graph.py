@@ -57,6 +57,7 @@ class RevisionGraph:
         self._deps = {r.revision: self._resolve_deps(r, check_missing) for r in self.revisions}
         self._children: dict[str, list[str]] = {rev: [] for rev in self.order}
         self._dependants: dict[str, list[str]] = {rev: [] for rev in self.order}
+        self._networkx: tuple[nx.DiGraph[str], nx.DiGraph[str]] | None = None
         self._index_edges(check_missing)
         self._check_acyclic()
         self.heads = tuple(r for r in self.order if not self._children[r])
@@ -65,7 +66,6 @@ class RevisionGraph:
         )
         self.bases = tuple(r.revision for r in self.revisions if not r.down_revisions)
         self.branch_points = tuple(r for r in self.order if len(self._children[r]) > 1)
-        self._networkx: tuple[nx.DiGraph[str], nx.DiGraph[str]] | None = None
         self._normalized: dict[str, tuple[str, ...]] = {}
         self._member_labels: dict[str, set[str]] | None = None
         self._views: dict[tuple[str, ...], DatabaseView] = {}
@@ -286,8 +286,9 @@ class RevisionGraph:
         selected: set[str] = set(self.order)
         if upper is not None:
             selected &= self.ancestors(targets.resolve(self, upper, ()))
-        if lower is not None:
-            selected &= self.descendants(targets.resolve(self, lower, ()))
+        lowest = targets.resolve(self, lower, ()) if lower is not None else ()
+        if lowest:  # `base` and `label@base` resolve to nothing: no lower bound
+            selected &= self.descendants(lowest)
         return [self._by_id[rev] for rev in reversed(self.in_order(selected))]
 
     def resolve_one(self, name: str) -> str:
