@@ -115,8 +115,12 @@ def configure_logging(
         if log_format == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    # Without an audit file, events below the console's level are dropped before any
+    # processor runs; with one, every event is processed, since the file keeps them all.
+    wrapper = structlog.make_filtering_bound_logger(logging.DEBUG if audit else level)
     structlog.configure(
         processors=[*shared, *sinks, _LevelFilter(level), renderer],
+        wrapper_class=wrapper,
         logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
         cache_logger_on_first_use=False,
     )

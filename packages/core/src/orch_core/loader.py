@@ -14,6 +14,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import importlib
+import os
 import threading
 import traceback
 import types
@@ -107,17 +108,18 @@ class ScriptLoader:
     """Compile each script once (shared by every database of a run) and load it per run."""
 
     def __init__(self) -> None:
-        self._compiled: dict[tuple[Path, int, int], CompiledScript] = {}
+        self._compiled: dict[tuple[str, int, int], CompiledScript] = {}
         self._lock = threading.Lock()
 
-    def compile(self, path: Path) -> CompiledScript:
+    def compile(self, filename: str | Path) -> CompiledScript:
         """Return the script compiled, from cache while its size and mtime are unchanged."""
-        stat = path.stat()
-        key = (path, stat.st_size, stat.st_mtime_ns)
+        stat = os.stat(filename)
+        key = (str(filename), stat.st_size, stat.st_mtime_ns)
         with self._lock:
             cached = self._compiled.get(key)
         if cached is not None:
             return cached
+        path = Path(filename)
         source = path.read_bytes()
         try:
             code = compile(source, str(path), "exec", dont_inherit=True)
@@ -130,17 +132,18 @@ class ScriptLoader:
 
     def load(
         self,
-        path: Path,
+        filename: str | Path,
         migration_context: MigrationContext,
         x_arguments: Sequence[str] = (),
     ) -> RevisionModule:
         """Execute the script as a fresh module whose `op` runs in migration_context."""
-        compiled = self.compile(path)
+        compiled = self.compile(filename)
+        path = compiled.path
         op = Operations(migration_context)
         context = ScriptContext(migration_context, x_arguments)
         script_builtins = dict(vars(builtins))
         script_builtins["__import__"] = _script_import(op, context)
-        module = types.ModuleType(f"orch_revision_{path.stem}")
+        module = types.ModuleType(f"orch_revision_{compiled.path.stem}")
         module.__file__ = str(path)
         module.__dict__["__builtins__"] = script_builtins
         try:

@@ -315,10 +315,10 @@ class DatabaseRunner:
             orch_version=__version__,
         )
 
-    def _path(self, revision: Revision) -> Path:
-        if revision.path is None:
+    def _path(self, revision: Revision) -> str:
+        if revision.filename is None:
             raise MigrationFailed(self.config.name, revision.revision, "?", "no script file")
-        return revision.path
+        return revision.filename
 
 
 def _failing_statement(exc: BaseException) -> str | None:
