@@ -113,7 +113,7 @@ class ScriptLoader:
 
     def compile(self, filename: str | Path) -> CompiledScript:
         """Return the script compiled, from cache while its size and mtime are unchanged."""
-        stat = os.stat(filename)
+        stat = os.stat(filename)  # noqa: PTH116 - a Path per step per script costs more than the step
         key = (str(filename), stat.st_size, stat.st_mtime_ns)
         with self._lock:
             cached = self._compiled.get(key)
