@@ -136,6 +136,9 @@ def resolve_downgrade(
         if symbol in {"base", ""}:
             return label, None
         revisions = symbol_revisions(graph, symbol)
+        if len(revisions) > 1:
+            # A downgrade goes to one point; Alembic refuses `heads` when there are several.
+            raise MultipleHeads(revisions, target)
         return label, (revisions[0] if revisions else None)
     label, symbol, steps = match["label"], match["symbol"], int(match["steps"])
     if steps >= 0:
