@@ -193,5 +193,8 @@ def stamp(
 
 def register(app: typer.Typer) -> None:
     """Add these commands to the app."""
-    for command in (upgrade, downgrade, stamp):
-        app.command()(command)
+    # `orch downgrade -1`, as people type it with Alembic: a relative target is not an option.
+    relative_targets = {"ignore_unknown_options": True}
+    app.command(context_settings=relative_targets)(upgrade)
+    app.command(context_settings=relative_targets)(downgrade)
+    app.command()(stamp)

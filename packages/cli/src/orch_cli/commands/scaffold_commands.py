@@ -75,11 +75,13 @@ def revision(
         if name not in project.config.services:
             _fail(f"unknown service {name!r}", f"services: {', '.join(project.config.services)}")
         service_heads = graph.service_heads(name)
-        if head is not None:
+        if head is not None and (head == "base" or head.endswith("@base")):
+            down: tuple[str, ...] = ()  # a new branch of its own, from base
+        elif head is not None:
             parent = graph.resolve_one(head)
             if parent not in graph.heads and not splice:
                 _fail(f"{parent} is not a head", "pass --splice to branch from it")
-            down: tuple[str, ...] = (parent,)
+            down = (parent,)
         elif len(service_heads) > 1:
             _fail(
                 f"service {name} has several heads: {', '.join(service_heads)}",
@@ -88,7 +90,8 @@ def revision(
             return
         else:
             down = tuple(service_heads)
-        labels = tuple(branch_label) or (() if down else (name,))
+        first_base = not down and not graph.label_owner(name)
+        labels = tuple(branch_label) or ((name,) if first_base else ())
         depends = tuple(graph.resolve_one(d) for d in depends_on)
         path = write_script(
             NewScript(project.config.services[name].scripts, message, down, labels, depends, rev_id)

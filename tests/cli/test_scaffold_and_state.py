@@ -1,0 +1,124 @@
+"""init, revision, merge, and the commands that read or move databases."""
+
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tests.cli.conftest import Invoke
+from tests.support.projects import Database, Script, write_project
+
+
+def test_init_revision_merge_upgrade(orch: Invoke, tmp_path: Path) -> None:
+    assert orch("init", ".", "--service", "shop").exit_code == 0
+    assert (tmp_path / "orch.toml").is_file()
+    again = orch("init", ".")
+    assert again.exit_code == 2
+    assert "already exists" in again.stderr
+
+    orders = orch("revision", "-m", "add orders", "--rev-id", "0rders000001")
+    assert orders.exit_code == 0
+    path = Path(orders.stdout.strip())
+    assert path.name == "0rders000001_add_orders.py"
+    text = path.read_text()
+    assert 'revision = "0rders000001"' in text or "revision = '0rders000001'" in text
+    assert "from orch_core import op" in text
+
+    carts = orch("revision", "-m", "add carts", "--head", "shop@base", "--rev-id", "carts0000001")
+    assert carts.exit_code == 0
+    heads = json.loads(orch("heads", "--json").stdout)["heads"]
+    assert {h["revision"] for h in heads} == {"0rders000001", "carts0000001"}
+    blocked = orch("revision", "-m", "more")
+    assert blocked.exit_code == 2
+    assert "several heads" in blocked.stderr
+
+    merge = orch("merge", "heads", "-m", "merge", "--rev-id", "merge0000001")
+    assert merge.exit_code == 0
+    heads = json.loads(orch("heads", "--json").stdout)["heads"]
+    assert [h["revision"] for h in heads] == ["merge0000001"]
+    assert sorted(heads[0]["down_revisions"]) == ["0rders000001", "carts0000001"]
+
+    assert orch("upgrade").exit_code == 0
+    current = json.loads(orch("current", "--json").stdout)["databases"]["shop"]
+    assert current == {
+        "current": ["merge0000001"],
+        "heads": ["merge0000001"],
+        "pending": [],
+        "url": current["url"],
+    }
+
+
+SCRIPTS = [Script("aa01", labels=("app",)), Script("aa02", "aa01"), Script("aa03", "aa02")]
+
+
+def project(tmp_path: Path) -> tuple[Path, str]:
+    url = f"sqlite:///{tmp_path}/app.db"
+    return write_project(tmp_path, {"app": SCRIPTS}, {"app": Database(url, ["app"])}), url
+
+
+def rows(url: str) -> list[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return []
+            query = sa.text("SELECT version_num FROM alembic_version")
+            return sorted(conn.execute(query).scalars())
+    finally:
+        engine.dispose()
+
+
+def test_dry_run_touches_nothing(orch: Invoke, tmp_path: Path) -> None:
+    config, url = project(tmp_path)
+    result = orch("--config", str(config), "upgrade", "--all-dbs", "--dry-run", "--json")
+    assert result.exit_code == 0
+    plan = json.loads(result.stdout)["databases"]["app"]
+    assert plan["current"] == []
+    assert plan["steps"] == [{"revision": r, "direction": "up"} for r in ("aa01", "aa02", "aa03")]
+    engine = sa.create_engine(url)
+    assert sa.inspect(engine).get_table_names() == []  # not even the version table
+    engine.dispose()
+
+
+def test_sql_from_to_needs_no_database(orch: Invoke, tmp_path: Path) -> None:
+    config, url = project(tmp_path)
+    result = orch("--config", str(config), "upgrade", "--all-dbs", "--sql", "aa01:aa03")
+    assert result.exit_code == 0
+    assert "CREATE TABLE t_aa02" in result.stdout
+    assert "CREATE TABLE t_aa01" not in result.stdout
+    assert "UPDATE alembic_version SET version_num='aa03'" in result.stdout
+    assert not Path(url.removeprefix("sqlite:///")).exists()
+
+
+def test_upgrade_downgrade_stamp_check_verify(orch: Invoke, tmp_path: Path) -> None:
+    config, url = project(tmp_path)
+    base = ("--config", str(config))
+    assert orch(*base, "check").exit_code == 1  # pending revisions
+    assert orch(*base, "upgrade", "--all-dbs", "aa02").exit_code == 0
+    assert rows(url) == ["aa02"]
+    assert orch(*base, "upgrade", "--all-dbs", "+1").exit_code == 0
+    assert rows(url) == ["aa03"]
+    assert orch(*base, "check").exit_code == 0
+    assert orch(*base, "downgrade", "--all-dbs", "-2").exit_code == 0
+    assert rows(url) == ["aa01"]
+    assert orch(*base, "stamp", "--all-dbs", "aa03").exit_code == 0
+    assert rows(url) == ["aa03"]
+    assert orch(*base, "stamp", "--all-dbs", "base").exit_code == 0
+    assert rows(url) == []
+    # The schema is still at aa01: a lie in the version table makes the upgrade fail loudly.
+    failed = orch(*base, "upgrade", "--all-dbs")
+    assert failed.exit_code == 1
+    assert "t_aa01" in failed.stderr
+    assert orch(*base, "stamp", "--all-dbs", "aa01").exit_code == 0  # tell the truth again
+
+    assert orch(*base, "upgrade", "--all-dbs").exit_code == 0
+    clean = orch(*base, "verify", "--all-dbs", "--json")
+    assert clean.exit_code == 0
+    assert json.loads(clean.stdout) == {"drift": []}
+    script = tmp_path / "services" / "app" / "aa02_rev.py"
+    script.write_text(script.read_text() + "\n# edited after it ran\n")
+    drifted = orch(*base, "verify", "--all-dbs", "--json")
+    assert drifted.exit_code == 1
+    assert json.loads(drifted.stdout)["drift"] == [
+        {"database": "app", "revision": "aa02", "problem": "changed", "path": str(script)}
+    ]
