@@ -78,11 +78,13 @@ def revision_map(revisions: Sequence[Revision]) -> RevisionMap:
 def plan(rmap: RevisionMap, current: Sequence[str], target: str, direction: str) -> OraclePlan:
     """Return Alembic's steps and rows for an upgrade or downgrade (raises where it refuses)."""
     current_arg = tuple(current)
+    # orch takes several targets in one string; Alembic's API takes them as a tuple.
+    target_arg: str | tuple[str, ...] = tuple(target.split()) if " " in target else target
     if direction == "up":
-        revs = list(rmap.iterate_revisions(target, current_arg, implicit_base=True))
+        revs = list(rmap.iterate_revisions(target_arg, current_arg, implicit_base=True))
         steps = [MigrationStep.upgrade_from_script(rmap, r) for r in reversed(revs)]  # type: ignore[arg-type]
     else:
-        revs = list(rmap.iterate_revisions(current_arg, target, select_for_downgrade=True))
+        revs = list(rmap.iterate_revisions(current_arg, target_arg, select_for_downgrade=True))
         steps = [MigrationStep.downgrade_from_script(rmap, r) for r in revs]  # type: ignore[arg-type]
     tracker = RowTracker(current)
     for step in steps:

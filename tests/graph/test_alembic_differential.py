@@ -62,9 +62,10 @@ def target_strategy(revisions: Sequence[Revision]) -> st.SearchStrategy[str]:
     labels = [label for r in revisions for label in r.branch_labels]
     simple = st.sampled_from(["heads", "head", "base", "+1", "+2", "-1", "-2"])
     relative = st.builds(
-        lambda i, n: f"{i}{n}", st.sampled_from(ids), st.sampled_from(["+1", "-1"])
+        lambda i, n: f"{i}{n}", st.sampled_from(ids), st.sampled_from(["+1", "-1", "+2", "@head"])
     )
-    choices = [simple, st.sampled_from(ids), relative]
+    pair = st.builds(lambda a, b: f"{a} {b}", st.sampled_from(ids), st.sampled_from(ids))
+    choices = [simple, st.sampled_from(ids), relative, pair]
     if labels:
         suffixes = st.sampled_from(["@head", "@base", "@+1", "@-1"])
         choices.append(st.builds(str.__add__, st.sampled_from(labels), suffixes))
@@ -92,6 +93,7 @@ def orch_plan(graph: RevisionGraph, current: Sequence[str], target: str, way: st
         return None
 
 
+@pytest.mark.filterwarnings("ignore:downgrade -1 from multiple heads")
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_plans_agree_with_alembic(data: st.DataObject) -> None:
@@ -100,7 +102,9 @@ def test_plans_agree_with_alembic(data: st.DataObject) -> None:
     rmap = oracle.revision_map(revisions)
     assert set(graph.heads) == set(rmap.heads)
     assert set(graph.bases) == set(rmap.bases)
-    start = data.draw(st.sampled_from([None, *(r.revision for r in revisions)]))
+    ids = [r.revision for r in revisions]
+    pairs = [f"{a} {b}" for a in ids for b in ids if a < b]
+    start = data.draw(st.sampled_from([None, "heads", *ids, *pairs]))
     current: tuple[str, ...] = ()
     if start is not None:
         reached = alembic_plan(revisions, (), start, "up")

@@ -103,3 +103,15 @@ class BadTarget(GraphError):
         super().__init__(f"target {target!r}: {reason}")
         self.target = target
         self.reason = reason
+
+
+class OverlappingTargets(GraphError):
+    """Several targets were given where one builds on another."""
+
+    def __init__(self, target: str, overlaps: Sequence[str]) -> None:
+        super().__init__(
+            f"requested revision {target} overlaps with other requested revisions "
+            f"{', '.join(sorted(overlaps))}"
+        )
+        self.target = target
+        self.overlaps = tuple(sorted(overlaps))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from orch_graph.errors import RangeNotAncestor, UnknownRevision
+from orch_graph.errors import OverlappingTargets, RangeNotAncestor, UnknownRevision
 from orch_graph.plan import Plan, Step
 from orch_graph.targets import RELATIVE, anchor, resolve, resolve_downgrade, symbol_revisions
 
@@ -51,6 +51,7 @@ def upgrade_set(
     if isinstance(lower, str) and "@" in lower:
         branch = _branch_name(graph, lower.partition("@")[0])
         targets = tuple(t for t in targets if branch in graph.labels_of(t))
+    _refuse_overlaps(graph, targets)
     required = graph.ancestors(targets)
     if not implicit_base and any(rev not in required for rev in lower_ids):
         raise RangeNotAncestor(str(upper), lower_ids, "the current revisions are not below it")
@@ -60,6 +61,17 @@ def upgrade_set(
     if lower_ids and not implicit_base:
         needed &= graph.descendants(lower_ids, versioned_only=True)
     return needed
+
+
+def _refuse_overlaps(graph: RevisionGraph, targets: Sequence[str]) -> None:
+    """Refuse several targets where one builds on another, as Alembic does."""
+    if len(targets) < 2:
+        return
+    wanted = set(targets)
+    for target in targets:
+        overlaps = (graph.ancestors([target]) & wanted) - {target}
+        if overlaps:
+            raise OverlappingTargets(target, sorted(overlaps))
 
 
 def _lower_ids(graph: RevisionGraph, upper: Ids, lower: Ids) -> tuple[str, ...]:
