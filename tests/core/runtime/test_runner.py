@@ -1,7 +1,9 @@
 """One database's plan applied for real: schema, version rows and history tell the truth."""
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -39,14 +41,16 @@ def tables(database: TestDatabase) -> set[str]:
         engine.dispose()
 
 
-def history(database: TestDatabase) -> list[tuple[str, str, str]]:
+def history(database: TestDatabase, *, starts: bool = False) -> list[tuple[str, str, str]]:
+    """Return the history rows; the `started` rows MariaDB writes first only if asked."""
     engine = database.engine()
     try:
         with engine.connect() as conn:
             rows = conn.execute(
                 sa.text("SELECT revision, direction, outcome FROM orch_history ORDER BY id")
             )
-            return [(row[0], row[1], row[2]) for row in rows]
+            found = [(row[0], row[1], row[2]) for row in rows]
+            return [row for row in found if starts or row[2] != "started"]
     finally:
         engine.dispose()
 
@@ -205,4 +209,49 @@ def test_concurrent_migrators_apply_each_step_once(database: TestDatabase, tmp_p
     assert runner.current() == ("r5",)
     applied = [row[0] for row in history(database) if row[1] == "up"]
     assert sorted(applied) == [f"r{i}" for i in range(6)]  # each exactly once
+    runner.dispose()
+
+
+SLOW_STEP = """import time
+from pathlib import Path
+op.create_table("t_a3", sa.Column("id", sa.Integer, primary_key=True))
+Path({marker!r}).write_text("in step a3")
+time.sleep(60)"""
+
+
+def test_a_migrator_killed_mid_step_leaves_the_truth_and_no_lock(
+    database: TestDatabase, tmp_path: Path
+) -> None:
+    marker = tmp_path / "in-step"
+    slow = Script("a3", "a2", upgrade=SLOW_STEP.format(marker=str(marker)))
+    runner = runner_for(tmp_path, database, [Script("a1"), Script("a2", "a1"), slow])
+    script = tmp_path / "migrate.py"
+    script.write_text(MIGRATE)
+    process = subprocess.Popen([sys.executable, str(script), str(tmp_path / "orch.toml")])
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "the migrator never reached step a3"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+    assert runner.current() == ("a2",)  # a1 and a2 are recorded; a3 never finished
+    fixed = Script(
+        "a3", "a2", upgrade=SLOW_STEP.format(marker=str(marker)).replace("time.sleep(60)", "pass")
+    )
+    (tmp_path / "services" / "app" / "a3_rev.py").write_text(fixed.text())
+    if database.kind == "mariadb":
+        # t_a3 was created and committed before the kill: orch says so instead of guessing.
+        assert "t_a3" in tables(database)
+        with pytest.raises(PartialMigrationPending) as caught:
+            runner.migrate("up", "heads")
+        assert caught.value.revision == "a3"
+        runner.stamp("a3")  # someone checked the schema: a3 is complete
+    else:
+        assert "t_a3" not in tables(database)  # the killed step rolled back
+        result = runner.migrate("up", "heads")  # the lock was released with the process
+        assert [s.revision for s in result.steps] == ["a3"]
+    assert runner.current() == ("a3",)
     runner.dispose()

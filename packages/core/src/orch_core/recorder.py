@@ -21,6 +21,7 @@ APPLIED = "applied"
 FAILED = "failed"  # rolled back: nothing of the step remains
 FAILED_PARTIAL = "failed-partial"  # DDL committed implicitly before the failure (MariaDB, MySQL)
 STAMPED = "stamped"
+STARTED = "started"  # written first where DDL is not transactional; an end row follows
 
 
 @dataclass(frozen=True)

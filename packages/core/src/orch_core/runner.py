@@ -23,7 +23,15 @@ from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationP
 from orch_core.events import Event
 from orch_core.loader import ScriptLoader
 from orch_core.locks import migration_lock
-from orch_core.recorder import APPLIED, FAILED, FAILED_PARTIAL, STAMPED, HistoryEntry, Recorder
+from orch_core.recorder import (
+    APPLIED,
+    FAILED,
+    FAILED_PARTIAL,
+    STAMPED,
+    STARTED,
+    HistoryEntry,
+    Recorder,
+)
 from orch_core.urls import mask_url
 from orch_graph.errors import GraphError
 from orch_graph.plan import Plan, Step
@@ -198,10 +206,15 @@ class DatabaseRunner:
 
     def _refuse_if_partial(self, conn: sa.Connection) -> None:
         last = self.recorder.last_entry(conn)
-        if last is not None and last.outcome == FAILED_PARTIAL:
+        if last is None:
+            return
+        if last.outcome == FAILED_PARTIAL:
             raise PartialMigrationPending(
                 self.config.name, last.revision, last.statement, last.error or ""
             )
+        if last.outcome == STARTED:
+            reason = "the migrator stopped (killed?) in the middle of it, without recording an end"
+            raise PartialMigrationPending(self.config.name, last.revision, None, reason)
 
     def _apply_all(
         self, conn: sa.Connection, plan: Plan, hooks: StepHooks
@@ -222,6 +235,12 @@ class DatabaseRunner:
         self.log.debug(Event.MIGRATION_STARTED, revision=step.revision, direction=step.direction)
         context = MigrationContext.online(conn, revision=step.revision)
         module = self.loader.load(self._path(revision), context, self.x_arguments)
+        if not context.dialect.transactional_ddl and not nested:
+            # DDL commits as it runs here: say a step has started before it does, so that a
+            # process killed half-way leaves a history that tells the next run to look first.
+            with conn.begin():
+                entry = self._entry(step.revision, step.direction, started, STARTED)
+                self.recorder.record(conn, replace(entry, script_sha256=module.script.sha256))
         try:
             with self._step_transaction(conn, module.transactional, nested):
                 module.function(step.direction)()
