@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import graphlib
 import os
 import re
 import tomllib
@@ -297,12 +298,7 @@ def _anchor_sqlite(url: str, root: Path) -> str:
 
 def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -> None:
     """Refuse an `after` that names no database, or that makes the order a cycle."""
-    if not any(database.after for database in databases.values()):
-        return  # nothing to order: networkx is not even imported
-    import networkx as nx  # noqa: PLC0415 - on the path of every command only when needed
-
-    order: nx.DiGraph[str] = nx.DiGraph()
-    order.add_nodes_from(databases)
+    order: dict[str, list[str]] = {}
     for database in databases.values():
         for before in database.after:
             if before not in databases:
@@ -312,14 +308,13 @@ def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -
                     _origin(sources, "databases", database.name, "after"),
                     f"databases.{database.name}.after",
                 )
-            order.add_edge(before, database.name)
+        order[database.name] = list(database.after)
     try:
-        cycle = nx.find_cycle(order)
-    except nx.NetworkXNoCycle:
-        return
-    names = [edge[0] for edge in cycle] + [cycle[0][0]]
-    raise ConfigError(
-        f"`after` makes a cycle: {' -> '.join(names)}",
-        _origin(sources, "databases", names[-1], "after"),
-        f"databases.{names[1]}.after",
-    )
+        graphlib.TopologicalSorter(order).prepare()
+    except graphlib.CycleError as exc:
+        names = list(reversed(exc.args[1]))  # graphlib lists the cycle against `after`
+        raise ConfigError(
+            f"`after` makes a cycle: {' -> '.join(names)}",
+            _origin(sources, "databases", names[-1], "after"),
+            f"databases.{names[-1]}.after",
+        ) from None
