@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import marshal
 import os
+import re
 import runpy
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -19,10 +20,11 @@ from typing import Any
 
 from orch_graph.errors import ScriptHeaderError
 from orch_graph.revision import Revision
+from orch_graph.simpleheader import read_simple_header
 
 CACHE_VERSION = 2
 _FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
-_BODY_STARTS = ("def ", "async def ", "class ", "@")
+_BODY_START = re.compile(r"^(?:def |async def |class |@)", re.MULTILINE)
 
 
 def scan_revisions(folders: Mapping[str, Path], cache_path: Path | None = None) -> list[Revision]:
@@ -34,7 +36,7 @@ def scan_revisions(folders: Mapping[str, Path], cache_path: Path | None = None) 
         for filename, size, mtime in _scripts(str(folder)):
             entry = cache.get(filename)
             if entry is None or entry[0] != size or entry[1] != mtime:
-                entry = (size, mtime, _header_tuple(read_header(Path(filename))))
+                entry = (size, mtime, _header_tuple(read_header(filename)))
             fresh[filename] = entry
             header = entry[2]
             if header is not None:
@@ -81,21 +83,19 @@ def _scripts(folder: str) -> Iterator[tuple[str, int, int]]:
         stack.extend(reversed(subfolders))
 
 
-def read_header(path: Path) -> dict[str, Any] | None:
+def read_header(filename: str | Path) -> dict[str, Any] | None:
     """Return a script's header fields, or None if the file declares no revision."""
+    path = filename
     try:
-        source = path.read_text(encoding="utf-8")
+        # A Path per script costs more than reading it; errors build one when needed.
+        with open(filename, encoding="utf-8") as script:  # noqa: PTH123
+            source = script.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScriptHeaderError(path, None, f"cannot be read: {exc}") from exc
-    module = _parse_prologue(source, path)
-    values: dict[str, Any] = {}
-    for node in module.body:
-        name, value = _assignment(node)
-        if name in _FIELDS and value is not None:
-            values[name] = _literal(value, name, node.lineno, path)
+        raise ScriptHeaderError(Path(path), None, f"cannot be read: {exc}") from exc
+    prologue = _prologue(source)
+    values, docstring = read_simple_header(prologue) or _ast_header(source, prologue, path)
     if "revision" not in values:
         return None
-    docstring = ast.get_docstring(module) or ""
     return {
         "revision": _text(values["revision"], "revision", path),
         "down_revision": _ids(values.get("down_revision"), "down_revision", path),
@@ -105,23 +105,33 @@ def read_header(path: Path) -> dict[str, Any] | None:
     }
 
 
-def _parse_prologue(source: str, path: Path) -> ast.Module:
-    """Parse the part of the script before its first function; the whole file if need be."""
-    cut = len(source)
-    offset = 0
-    for line in source.splitlines(keepends=True):
-        if line.startswith(_BODY_STARTS):
-            cut = offset
-            break
-        offset += len(line)
+def _ast_header(source: str, prologue: str, path: str | Path) -> tuple[dict[str, Any], str]:
+    """Return the header's field values and docstring, read with ast."""
+    module = _parse_prologue(source, prologue, path)
+    values: dict[str, Any] = {}
+    for node in module.body:
+        name, value = _assignment(node)
+        if name in _FIELDS and value is not None:
+            values[name] = _literal(value, name, node.lineno, path)
+    return values, ast.get_docstring(module) or ""
+
+
+def _prologue(source: str) -> str:
+    """Return the part of the script before its first function or class."""
+    body = _BODY_START.search(source)
+    return source if body is None else source[: body.start()]
+
+
+def _parse_prologue(source: str, prologue: str, path: str | Path) -> ast.Module:
+    """Parse the prologue; the whole file if the prologue alone does not compile."""
     try:
-        return ast.parse(source[:cut], filename=str(path))
+        return ast.parse(prologue, filename=str(path))
     except SyntaxError:
         pass
     try:
         return ast.parse(source, filename=str(path))
     except SyntaxError as exc:
-        raise ScriptHeaderError(path, exc.lineno, f"does not compile: {exc.msg}") from exc
+        raise ScriptHeaderError(Path(path), exc.lineno, f"does not compile: {exc.msg}") from exc
 
 
 def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
@@ -133,28 +143,30 @@ def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
     return None, None
 
 
-def _literal(value: ast.expr, name: str, line: int, path: Path) -> Any:
+def _literal(value: ast.expr, name: str, line: int, path: str | Path) -> Any:
     """Return the literal value, or import the script to learn it."""
     try:
         return ast.literal_eval(value)
     except ValueError:
         pass
     try:
-        namespace = runpy.run_path(str(path), run_name=f"orch_header_{path.stem}")
+        namespace = runpy.run_path(str(path), run_name=f"orch_header_{Path(path).stem}")
     except Exception as exc:
         raise ScriptHeaderError(
-            path, line, f"{name} is not a literal, and importing the script failed: {exc!r}"
+            Path(path), line, f"{name} is not a literal, and importing the script failed: {exc!r}"
         ) from exc
     return namespace.get(name)
 
 
-def _text(value: Any, name: str, path: Path) -> str:
+def _text(value: Any, name: str, path: str | Path) -> str:
     if not isinstance(value, str) or not value:
-        raise ScriptHeaderError(path, None, f"{name} must be a non-empty string, not {value!r}")
+        raise ScriptHeaderError(
+            Path(path), None, f"{name} must be a non-empty string, not {value!r}"
+        )
     return value
 
 
-def _ids(value: Any, name: str, path: Path) -> list[str]:
+def _ids(value: Any, name: str, path: str | Path) -> list[str]:
     """Return None, a string, or a tuple/list of strings as a list of strings."""
     if value is None or value == ():
         return []
@@ -162,7 +174,9 @@ def _ids(value: Any, name: str, path: Path) -> list[str]:
         return [value]
     if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise ScriptHeaderError(path, None, f"{name} must be None, a string or strings: {value!r}")
+    raise ScriptHeaderError(
+        Path(path), None, f"{name} must be None, a string or strings: {value!r}"
+    )
 
 
 def _load_cache(cache_path: Path | None) -> dict[str, tuple[int, int, Header | None]]:
