@@ -67,6 +67,7 @@ class RevisionGraph:
         self.bases = tuple(r.revision for r in self.revisions if not r.down_revisions)
         self.branch_points = tuple(r for r in self.order if len(self._children[r]) > 1)
         self._normalized: dict[str, tuple[str, ...]] = {}
+        self._inherited: dict[str, frozenset[str]] | None = None
         self._member_labels: dict[str, set[str]] | None = None
         self._views: dict[tuple[str, ...], DatabaseView] = {}
 
@@ -170,11 +171,30 @@ class RevisionGraph:
         """Return down revisions plus the dependencies no versioned ancestor already has."""
         deps = set(self._deps[revision])
         if deps:
-            for ancestor in nx_module().ancestors(self._graphs()[0], revision):
-                deps.difference_update(self._deps[ancestor])
+            deps -= self._inherited_deps()[revision]
         downs = self._by_id[revision].down_revisions
         extra = [d for d in self._deps[revision] if d in deps and d not in downs]
         return tuple(d for d in downs if d in self._by_id) + tuple(extra)
+
+    def _inherited_deps(self) -> dict[str, frozenset[str]]:
+        """Return, per revision, the dependencies its versioned ancestors declare.
+
+        One pass in topological order; a revision on a plain line shares its parent's set.
+        """
+        if self._inherited is None:
+            inherited: dict[str, frozenset[str]] = {}
+            empty: frozenset[str] = frozenset()
+            for revision in nx_module().topological_sort(self._graphs()[0]):
+                parents = self._known_downs(revision)
+                if len(parents) == 1 and not self._deps[parents[0]]:
+                    inherited[revision] = inherited[parents[0]]
+                    continue
+                found: set[str] = set()
+                for parent in parents:
+                    found |= inherited[parent] | set(self._deps[parent])
+                inherited[revision] = frozenset(found) if found else empty
+            self._inherited = inherited
+        return self._inherited
 
     def _propagate_labels(self) -> dict[str, set[str]]:
         """Give each label to its revision, everything built on it, and the line below it.
