@@ -131,3 +131,31 @@ def test_compiled_once_and_recompiled_when_changed(tmp_path: Path) -> None:
     assert loader.compile(path) is first
     path.write_text("x = 22\n")
     assert loader.compile(path).sha256 != first.sha256
+
+
+def test_compiled_code_is_kept_on_disk_and_never_trusted_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "s.py", "value = 1\n")
+    cache = tmp_path / "code"
+    first = ScriptLoader(cache).compile(path)
+    assert len(list(cache.iterdir())) == 1
+
+    def no_compiling(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled again although the cache was fresh")
+
+    monkeypatch.setattr("builtins.compile", no_compiling)
+    again = ScriptLoader(cache).compile(path)  # a new process, in effect
+    assert again.sha256 == first.sha256
+    monkeypatch.undo()
+
+    path.write_text("value = 22\n")  # changed: size and mtime differ
+    changed = ScriptLoader(cache).compile(path)
+    assert changed.sha256 != first.sha256
+    namespace: dict[str, object] = {}
+    exec(changed.code, namespace)
+    assert namespace["value"] == 22
+
+    for cached in cache.iterdir():
+        cached.write_bytes(b"not marshal at all")
+    assert ScriptLoader(cache).compile(path).sha256 == changed.sha256  # corrupt: ignored

@@ -14,6 +14,8 @@ from __future__ import annotations
 import builtins
 import hashlib
 import importlib
+import importlib.util
+import marshal
 import os
 import threading
 import traceback
@@ -105,11 +107,17 @@ def _script_import(op: Operations, context: ScriptContext) -> Callable[..., Any]
 
 
 class ScriptLoader:
-    """Compile each script once (shared by every database of a run) and load it per run."""
+    """Compile each script once (shared by every database of a run) and load it per run.
 
-    def __init__(self) -> None:
+    With a cache folder, compiled code is also kept on disk, keyed by path, size and mtime and
+    by Python's bytecode magic number: the next run skips compiling, even where Python itself
+    may not write bytecode (PYTHONDONTWRITEBYTECODE, read-only checkouts).
+    """
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
         self._compiled: dict[tuple[str, int, int], CompiledScript] = {}
         self._lock = threading.Lock()
+        self._cache_dir = cache_dir
 
     def compile(self, filename: str | Path) -> CompiledScript:
         """Return the script compiled, from cache while its size and mtime are unchanged."""
@@ -117,18 +125,54 @@ class ScriptLoader:
         key = (str(filename), stat.st_size, stat.st_mtime_ns)
         with self._lock:
             cached = self._compiled.get(key)
-        if cached is not None:
-            return cached
-        path = Path(filename)
+        if cached is None:
+            cached = self._from_disk(key) or self._compile(key)
+            with self._lock:
+                self._compiled[key] = cached
+        return cached
+
+    def _compile(self, key: tuple[str, int, int]) -> CompiledScript:
+        path = Path(key[0])
         source = path.read_bytes()
         try:
             code = compile(source, str(path), "exec", dont_inherit=True)
         except SyntaxError as exc:
             raise ScriptError(path, exc.lineno, f"does not compile: {exc.msg}") from exc
         compiled = CompiledScript(path, code, hashlib.sha256(source).hexdigest())
-        with self._lock:
-            self._compiled[key] = compiled
+        self._to_disk(key, compiled)
         return compiled
+
+    def _cache_file(self, filename: str) -> Path | None:
+        if self._cache_dir is None:
+            return None
+        return self._cache_dir / f"{hashlib.sha1(filename.encode()).hexdigest()}.code"
+
+    def _from_disk(self, key: tuple[str, int, int]) -> CompiledScript | None:
+        """Return the compiled script kept on disk, if it is for exactly this file and Python."""
+        cache_file = self._cache_file(key[0])
+        if cache_file is None:
+            return None
+        try:
+            magic, size, mtime, sha256, code = marshal.loads(cache_file.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        fresh = (magic, size, mtime) == (importlib.util.MAGIC_NUMBER, key[1], key[2])
+        if not fresh or not isinstance(code, types.CodeType) or not isinstance(sha256, str):
+            return None
+        return CompiledScript(Path(key[0]), code, sha256)
+
+    def _to_disk(self, key: tuple[str, int, int], compiled: CompiledScript) -> None:
+        cache_file = self._cache_file(key[0])
+        if cache_file is None:
+            return
+        record = (importlib.util.MAGIC_NUMBER, key[1], key[2], compiled.sha256, compiled.code)
+        temporary = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.{threading.get_ident()}")
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(marshal.dumps(record))
+            temporary.replace(cache_file)
+        except OSError:
+            return  # a cache that cannot be written is simply not kept
 
     def load(
         self,

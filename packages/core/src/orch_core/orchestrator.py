@@ -93,7 +93,8 @@ class Orchestrator:
         self.project = project
         self.run_id = run_id or str(uuid.uuid4())
         self.concurrency = concurrency or project.config.concurrency
-        self.loader = ScriptLoader()
+        cache = project.config.header_cache
+        self.loader = ScriptLoader(cache.parent / "code" if cache is not None else None)
         self.x_arguments = tuple(x_arguments)
         self.log = structlog.get_logger("orch").bind(run_id=self.run_id)
 
