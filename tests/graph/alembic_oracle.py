@@ -94,3 +94,17 @@ def plan(rmap: RevisionMap, current: Sequence[str], target: str, direction: str)
         tuple(sorted(tracker.heads)),
         tuple(tracker.changes),
     )
+
+
+def stamp(rmap: RevisionMap, current: Sequence[str], target: str) -> tuple[str, ...]:
+    """Return the version rows after Alembic stamps target over current."""
+    from alembic.script.base import ScriptDirectory
+
+    # _stamp_revs needs only the revision map of a script directory.
+    directory = ScriptDirectory.__new__(ScriptDirectory)
+    directory.revision_map = rmap
+    target_arg: str | tuple[str, ...] = tuple(target.split()) if " " in target else target
+    tracker = RowTracker(current)
+    for step in directory._stamp_revs(target_arg, tuple(current)):
+        tracker.apply(step)
+    return tuple(sorted(tracker.heads))

@@ -23,6 +23,7 @@ from orch_graph.revision import Revision
 alembic_revision = pytest.importorskip("alembic.script.revision")
 oracle = pytest.importorskip("tests.graph.alembic_oracle")
 RevisionError = alembic_revision.RevisionError
+CommandError = pytest.importorskip("alembic.util").CommandError
 CRASH = object()
 
 
@@ -152,3 +153,32 @@ def oracle_trail(
 ) -> list[object]:
     steps = [Step("x", "up", d, i, u) for d, i, u in changes]  # type: ignore[arg-type]
     return row_trail(current, steps)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_stamps_agree_with_alembic(data: st.DataObject) -> None:
+    revisions = data.draw(graphs())
+    graph = RevisionGraph(revisions)
+    ids = [r.revision for r in revisions]
+    start = data.draw(st.sampled_from([None, "heads", *ids]))
+    current: tuple[str, ...] = ()
+    if start is not None:
+        reached = alembic_plan(revisions, (), start, "up")
+        assume(reached is not CRASH)
+        current = reached.heads_after if reached else ()
+    target = data.draw(target_strategy(revisions).filter(lambda t: "+" not in t and "-" not in t))
+    try:
+        expected: tuple[str, ...] | None = oracle.stamp(
+            oracle.revision_map(revisions), current, target
+        )
+    except (RevisionError, CommandError):
+        expected = None
+    except (AssertionError, KeyError, ValueError, TypeError, IndexError):
+        assume(False)
+    try:
+        found: tuple[str, ...] | None = graph.plan_stamp(current, target).heads_after
+    except GraphError:
+        found = None
+    assert found == expected, f"stamp {current} -> {target!r}"

@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING
 
 from orch_graph.errors import OverlappingTargets, RangeNotAncestor, UnknownRevision
 from orch_graph.plan import Plan, Step
-from orch_graph.targets import RELATIVE, anchor, resolve, resolve_downgrade, symbol_revisions
+from orch_graph.stamp import plan_stamp
+from orch_graph.targets import RELATIVE, anchor, resolve, resolve_downgrade
 
 if TYPE_CHECKING:
     from orch_graph.graph import RevisionGraph
+
+__all__ = ["downgrade_set", "plan_downgrade", "plan_stamp", "plan_upgrade", "upgrade_set"]
 
 
 def _check_current(graph: RevisionGraph, current: tuple[str, ...]) -> None:
@@ -156,32 +159,6 @@ def _downgrade_roots(
         if not roots:
             raise RangeNotAncestor(target, current, "not a valid downgrade target")
     return roots
-
-
-def plan_stamp(graph: RevisionGraph, current: tuple[str, ...], target: str) -> Plan:
-    """Return the rows after stamping target: its revisions replace the rows in their lineage.
-
-    Rows on unrelated branches stay; `base` clears every row, `label@base` the label's rows.
-    """
-    label, symbol = target.partition("@")[::2] if "@" in target else ("", target)
-    if symbol in {"base", ""}:
-        cleared = _lineage(graph, label) if label else None
-        kept = [r for r in current if cleared is not None and r not in cleared]
-        return Plan("stamp", current, _sorted(kept), ())
-    targets = symbol_revisions(graph, target)
-    kept = [
-        row
-        for row in current
-        if row not in graph or not any(graph.shares_lineage(row, t) for t in targets)
-    ]
-    return Plan("stamp", current, _sorted([*kept, *targets]), ())
-
-
-def _lineage(graph: RevisionGraph, label: str) -> set[str]:
-    point = anchor(graph, label)
-    return graph.ancestors([point], versioned_only=True) | graph.descendants(
-        [point], versioned_only=True
-    )
 
 
 def _upgrade_step(graph: RevisionGraph, revision: str, rows: set[str]) -> Step:
