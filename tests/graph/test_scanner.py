@@ -170,13 +170,27 @@ def test_corrupt_cache_is_ignored_and_rebuilt(tmp_path: Path, garbage: bytes) ->
     assert scan_revisions({"s": folder}, cache) == [found]
 
 
-def test_cache_with_wrong_shape_is_not_trusted(tmp_path: Path) -> None:
+def test_cache_with_a_changed_byte_is_not_trusted(tmp_path: Path) -> None:
+    folder = tmp_path / "scripts"
+    write(folder, "a.py", 'revision = "abc"\n')
+    cache = tmp_path / "headers.bin"
+    scan_revisions({"s": folder}, cache)
+    data = cache.read_bytes()
+    assert b"abc" in data
+    cache.write_bytes(data.replace(b"abc", b"abd"))
+    # Keep the file's size and mtime so only the checksum can tell.
+    (found,) = scan_revisions({"s": folder}, cache)
+    assert found.revision == "abc"
+
+
+def test_cache_of_another_version_is_ignored(tmp_path: Path) -> None:
     import marshal
 
     folder = tmp_path / "scripts"
     path = write(folder, "a.py", 'revision = "a"\n')
     stat = path.stat()
     cache = tmp_path / "headers.bin"
-    cache.write_bytes(marshal.dumps((2, {str(path): (stat.st_size, stat.st_mtime_ns, ("x",))})))
+    header = ("zzz", (), (), (), "")
+    cache.write_bytes(marshal.dumps((2, {str(path): (stat.st_size, stat.st_mtime_ns, header)})))
     (found,) = scan_revisions({"s": folder}, cache)
     assert found.revision == "a"

@@ -14,6 +14,7 @@ import marshal
 import os
 import re
 import runpy
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ from orch_graph.errors import ScriptHeaderError
 from orch_graph.revision import Revision
 from orch_graph.simpleheader import read_simple_header
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
+_CACHE_MAGIC = f"orch-headers-{CACHE_VERSION}:".encode()
 _FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
 _BODY_START = re.compile(r"^(?:def |async def |class |@)", re.MULTILINE)
 
@@ -180,37 +182,28 @@ def _ids(value: Any, name: str, path: str | Path) -> list[str]:
 
 
 def _load_cache(cache_path: Path | None) -> dict[str, tuple[int, int, Header | None]]:
-    """Return the cached headers; anything unreadable, of another version or malformed: none."""
+    """Return the cached headers; a cache unreadable, of another version or corrupt: none.
+
+    The file is a magic tag with the format version, a CRC-32 of the payload, and the payload
+    (marshal). Only a file this version wrote whole passes the checksum, so its entries are
+    trusted without checking each one: that check cost as much as the rest of a warm load.
+    """
     if cache_path is None:
         return {}
     try:
-        data = marshal.loads(cache_path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+        data = cache_path.read_bytes()
+    except OSError:
         return {}
-    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == CACHE_VERSION):
+    payload = data[len(_CACHE_MAGIC) + 4 :]
+    if not data.startswith(_CACHE_MAGIC) or data[len(_CACHE_MAGIC) : len(_CACHE_MAGIC) + 4] != (
+        zlib.crc32(payload).to_bytes(4, "big")
+    ):
         return {}
-    entries = data[1]
-    if not isinstance(entries, dict):
+    try:
+        entries = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
         return {}
-    return {k: v for k, v in entries.items() if isinstance(k, str) and _valid_entry(v)}
-
-
-def _valid_entry(entry: Any) -> bool:
-    """Return whether a cache entry has the shape this version writes (marshal keeps types)."""
-    if type(entry) is not tuple or len(entry) != 3:
-        return False
-    size, mtime, header = entry
-    if type(size) is not int or type(mtime) is not int:
-        return False
-    return header is None or (
-        type(header) is tuple
-        and len(header) == 5
-        and type(header[0]) is str
-        and type(header[1]) is tuple
-        and type(header[2]) is tuple
-        and type(header[3]) is tuple
-        and type(header[4]) is str
-    )
+    return entries if isinstance(entries, dict) else {}
 
 
 def _save_cache(cache_path: Path, entries: dict[str, tuple[int, int, Header | None]]) -> None:
@@ -218,7 +211,9 @@ def _save_cache(cache_path: Path, entries: dict[str, tuple[int, int, Header | No
     try:
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = cache_path.with_name(f"{cache_path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(marshal.dumps((CACHE_VERSION, entries)))
+        payload = marshal.dumps(entries)
+        checksum = zlib.crc32(payload).to_bytes(4, "big")
+        temporary.write_bytes(_CACHE_MAGIC + checksum + payload)
         temporary.replace(cache_path)
     except OSError:
         return
