@@ -34,11 +34,13 @@ def scan_revisions(folders: Mapping[str, Path], cache_path: Path | None = None) 
     cache = _load_cache(cache_path)
     fresh: dict[str, tuple[int, int, Header | None]] = {}
     revisions = []
+    reparsed = False
     for service, folder in folders.items():
         for filename, size, mtime in _scripts(str(folder)):
             entry = cache.get(filename)
             if entry is None or entry[0] != size or entry[1] != mtime:
                 entry = (size, mtime, _header_tuple(read_header(filename)))
+                reparsed = True
             fresh[filename] = entry
             header = entry[2]
             if header is not None:
@@ -46,7 +48,8 @@ def scan_revisions(folders: Mapping[str, Path], cache_path: Path | None = None) 
                 revisions.append(
                     Revision(revision, down, labels, depends, message, filename, service)
                 )
-    if cache_path is not None and fresh != cache:
+    # Every fresh entry came from the cache unless reparsed: equal sizes mean nothing changed.
+    if cache_path is not None and (reparsed or len(fresh) != len(cache)):
         _save_cache(cache_path, fresh)
     return revisions
 
