@@ -101,6 +101,9 @@ def _graph_hint(exc: GraphError) -> str:
         "DuplicateRevision": "give one of the scripts a new revision id",
         "CycleDetected": "fix down_revision or depends_on in the scripts named above",
         "ScriptHeaderError": "make the header value a literal, or fix the script",
+        "OverlappingTargets": "name only the newest of revisions on one line of history",
+        "RangeNotAncestor": "see `orch current` and `orch history` for where the database is",
+        "BadTarget": "see `orch history`; relative targets count steps along one branch",
     }
     return hints.get(name, "fix the revision graph or the target named above")
 
