@@ -12,7 +12,13 @@ def sa_dialect_for(name: str) -> SADialect:
 
 
 def render_statement(statement: sa.Executable, sa_dialect: SADialect, terminator: str) -> str:
-    """Return one statement as SQL text, values rendered as literals by SQLAlchemy."""
+    """Return one statement as SQL text, values rendered as literals by SQLAlchemy.
+
+    DDL carries no bound values; it is compiled without `literal_binds`, which some compile
+    hooks registered by other libraries (Alembic's, for one) refuse.
+    """
     assert isinstance(statement, sa.ClauseElement)
-    compiled = statement.compile(dialect=sa_dialect, compile_kwargs={"literal_binds": True})
+    is_ddl = isinstance(statement, sa.schema.ExecutableDDLElement)
+    options = {} if is_ddl else {"literal_binds": True}
+    compiled = statement.compile(dialect=sa_dialect, compile_kwargs=options)
     return f"{str(compiled).strip()}{terminator}\n\n"
