@@ -159,3 +159,10 @@ def test_compiled_code_is_kept_on_disk_and_never_trusted_stale(
     for cached in cache.iterdir():
         cached.write_bytes(b"not marshal at all")
     assert ScriptLoader(cache).compile(path).sha256 == changed.sha256  # corrupt: ignored
+
+
+def test_op_outside_a_migration_is_importable_but_says_why_it_cannot_run() -> None:
+    from orch_core import op
+
+    with pytest.raises(RuntimeError, match="only be called while orch runs a migration"):
+        op.create_table("x")
