@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import typer
@@ -18,6 +18,13 @@ def emit_json(document: dict[str, Any]) -> None:
 def line(text: str = "") -> None:
     """Print one line of human output."""
     typer.echo(text)
+
+
+def lines(texts: Iterable[str]) -> None:
+    """Print many lines of human output at once (history of 10,000 revisions: one write)."""
+    text = "\n".join(texts)
+    if text:
+        typer.echo(text)
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -7,6 +7,7 @@ orders work but does not make a revision a head's ancestor in the version table)
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -52,11 +53,15 @@ class RevisionGraph:
                 raise DuplicateRevision(revision.revision, (other.path, revision.path))
             self._by_id[revision.revision] = revision
         self.order = tuple(self._by_id)
-        self._position = {rev: index for index, rev in enumerate(self.order)}
+        self._position = dict(zip(self.order, range(len(self.order)), strict=True))
         self._labels = self._label_owners()
-        self._deps = {r.revision: self._resolve_deps(r, check_missing) for r in self.revisions}
+        self._deps = {
+            r.revision: self._resolve_deps(r, check_missing) if r.depends_on else ()
+            for r in self._by_id.values()
+        }
         self._children: dict[str, list[str]] = {rev: [] for rev in self.order}
         self._dependants: dict[str, list[str]] = {rev: [] for rev in self.order}
+        self._followers: dict[str, list[str]] = {rev: [] for rev in self.order}
         self._networkx: tuple[nx.DiGraph[str], nx.DiGraph[str]] | None = None
         self._index_edges(check_missing)
         self._check_acyclic()
@@ -68,6 +73,7 @@ class RevisionGraph:
         self.branch_points = tuple(r for r in self.order if len(self._children[r]) > 1)
         self._normalized: dict[str, tuple[str, ...]] = {}
         self._inherited: dict[str, frozenset[str]] | None = None
+        self._all_sorted: list[str] | None = None
         self._member_labels: dict[str, set[str]] | None = None
         self._views: dict[tuple[str, ...], DatabaseView] = {}
 
@@ -118,35 +124,54 @@ class RevisionGraph:
         return tuple(dict.fromkeys(resolved))
 
     def _index_edges(self, check_missing: bool) -> None:
-        for revision in self._by_id.values():
+        """Fill children and dependants, and followers: both kinds of edge, for walks."""
+        by_id, children, followers = self._by_id, self._children, self._followers
+        for revision in by_id.values():
+            rev = revision.revision
             for down in revision.down_revisions:
-                if down in self._by_id:
-                    self._children[down].append(revision.revision)
+                if down in by_id:
+                    children[down].append(rev)
+                    followers[down].append(rev)
                 elif check_missing:
-                    raise MissingRevision(down, revision.revision, revision.path)
-            for dependency in self._deps[revision.revision]:
-                self._dependants[dependency].append(revision.revision)
+                    raise MissingRevision(down, rev, revision.path)
+            for dependency in self._deps[rev] if revision.depends_on else ():
+                self._dependants[dependency].append(rev)
+                followers[dependency].append(rev)
 
     def _check_acyclic(self) -> None:
         """Refuse a cycle of down_revision and depends_on edges, showing it.
 
-        Counting in-degrees keeps networkx off the path of every command; networkx finds the
-        cycle to show only when there is one.
+        A plain topological pass keeps networkx off the path of every command; networkx finds
+        the cycle to show only when there is one.
         """
-        waiting = {rev: len(self._known_downs(rev)) + len(self._deps[rev]) for rev in self.order}
-        ready = [rev for rev, count in waiting.items() if count == 0]
-        seen = 0
-        while ready:
-            current = ready.pop()
-            seen += 1
-            for follower in (*self._children[current], *self._dependants[current]):
-                waiting[follower] -= 1
-                if waiting[follower] == 0:
-                    ready.append(follower)
-        if seen == len(self.order):
+        if len(self._topological(self.order, tie_break=False)) == len(self.order):
             return
         cycle = nx_module().find_cycle(self._graphs()[1])
         raise CycleDetected([edge[0] for edge in cycle] + [cycle[0][0]])
+
+    def _topological(self, revisions: Iterable[str], *, tie_break: bool = True) -> list[str]:
+        """Return revisions ordered after everything they build on among them (down_revision
+        and depends_on), ties in reading order (any order without tie_break: cheaper);
+        revisions on a cycle are left out."""
+        position, followers = self._position, self._followers
+        waiting = dict.fromkeys(revisions, 0)
+        for rev in waiting:
+            for follower in followers[rev]:
+                if follower in waiting:
+                    waiting[follower] += 1
+        ready = [position[rev] for rev, count in waiting.items() if not count]
+        pop, push = (heapq.heappop, heapq.heappush) if tie_break else (list.pop, list.append)
+        heapq.heapify(ready)
+        order: list[str] = []
+        while ready:
+            current = self.order[pop(ready)]
+            order.append(current)
+            for follower in followers[current]:
+                if follower in waiting:
+                    waiting[follower] -= 1
+                    if not waiting[follower]:
+                        push(ready, position[follower])
+        return order
 
     def _known_downs(self, revision: str) -> list[str]:
         return [d for d in self._by_id[revision].down_revisions if d in self._by_id]
@@ -179,12 +204,13 @@ class RevisionGraph:
     def _inherited_deps(self) -> dict[str, frozenset[str]]:
         """Return, per revision, the dependencies its versioned ancestors declare.
 
-        One pass in topological order; a revision on a plain line shares its parent's set.
+        One pass in topological order (of all edges, so also of the versioned ones); a revision
+        on a plain line shares its parent's set.
         """
         if self._inherited is None:
             inherited: dict[str, frozenset[str]] = {}
             empty: frozenset[str] = frozenset()
-            for revision in nx_module().topological_sort(self._graphs()[0]):
+            for revision in self._sorted():
                 parents = self._known_downs(revision)
                 if len(parents) == 1 and not self._deps[parents[0]]:
                     inherited[revision] = inherited[parents[0]]
@@ -293,9 +319,24 @@ class RevisionGraph:
 
     def in_order(self, revisions: Iterable[str]) -> list[str]:
         """Return revisions oldest first: each after what it builds on, ties in reading order."""
-        subgraph = self._graphs()[1].subgraph(revisions)
-        order = nx_module().lexicographical_topological_sort
-        return list(order(subgraph, key=self._position.__getitem__))
+        selected = set(revisions)
+        if len(selected) == len(self.order) and selected <= self._by_id.keys():
+            return list(self._sorted())
+        return self._topological(selected)
+
+    def _sorted(self) -> list[str]:
+        """Return every revision in topological order, ties in reading order (kept)."""
+        if self._all_sorted is None:
+            self._all_sorted = self._topological(self.order)
+        return self._all_sorted
+
+    def is_head(self, revision: str) -> bool:
+        """Return whether no revision names this one as its down_revision."""
+        return not self._children[revision]
+
+    def is_branch_point(self, revision: str) -> bool:
+        """Return whether several revisions name this one as their down_revision."""
+        return len(self._children[revision]) > 1
 
     def service_heads(self, service: str) -> list[str]:
         """Return the heads among a service's revisions."""

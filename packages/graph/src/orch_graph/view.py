@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from orch_graph.errors import GraphError
 from orch_graph.graph import RevisionGraph
@@ -62,5 +62,5 @@ class DatabaseView(RevisionGraph):
                 else:
                     owner = graph.get(dependency).service
                     external.append(ExternalRequirement(revision.revision, dependency, owner))
-            revisions.append(replace(revision, depends_on=tuple(local)))
+            revisions.append(revision._replace(depends_on=tuple(local)))
         return cls(revisions, external)

@@ -38,9 +38,9 @@ def describe_line(graph: RevisionGraph, revision: Revision) -> str:
     """Return Alembic's one-line form: `down -> rev (labels) (head), message`."""
     down = ", ".join(revision.down_revisions) or "<base>"
     tags = [f"({', '.join(revision.branch_labels)})"] if revision.branch_labels else []
-    if revision.revision in graph.heads:
+    if graph.is_head(revision.revision):
         tags.append("(head)")
-    if revision.revision in graph.branch_points:
+    if graph.is_branch_point(revision.revision):
         tags.append("(branchpoint)")
     if len(revision.down_revisions) > 1:
         tags.append("(mergepoint)")
@@ -112,8 +112,8 @@ def history(
         if as_json:
             output.emit_json({"revisions": [revision_document(r) for r in revisions]})
             return
-        for revision in revisions:
-            output.line(verbose_block(revision) if verbose else describe_line(graph, revision))
+        describe = verbose_block if verbose else lambda r: describe_line(graph, r)
+        output.lines(describe(revision) for revision in revisions)
 
 
 def _split_range(rev_range: str | None) -> tuple[str | None, str | None]:
