@@ -75,6 +75,25 @@ def test_unknown_target(orch: Invoke, tmp_path: Path) -> None:
     assert "zz99" in result.stderr
 
 
+def test_databases_that_depend_on_each_other(orch: Invoke, tmp_path: Path) -> None:
+    # Revision by revision there is no cycle (a1 <- b1 <- a2), database by database there is.
+    services = {
+        "a": [Script("a1", labels=("a",)), Script("a2", "a1", depends="b1")],
+        "b": [Script("b1", labels=("b",), depends="a1")],
+    }
+    databases = {
+        "one": Database(f"sqlite:///{tmp_path}/one.db", ["a"]),
+        "two": Database(f"sqlite:///{tmp_path}/two.db", ["b"]),
+    }
+    config = write_project(tmp_path, services, databases)
+    result = orch("--config", str(config), "upgrade", "--all-dbs", "heads")
+    assert result.exit_code == 2
+    no_traceback(result)
+    assert "in a cycle: one, two" in result.stderr
+    assert not (tmp_path / "one.db").exists()
+    assert not (tmp_path / "two.db").exists()
+
+
 def test_ambiguous_partial_id_lists_candidates(orch: Invoke, tmp_path: Path) -> None:
     result = orch("--config", str(demo(tmp_path)), "show", "aa")
     assert result.exit_code == 2

@@ -64,7 +64,7 @@ def test_branches_and_show(orch: Invoke, tmp_path: Path) -> None:
     assert json.loads(shown.stdout)["revisions"][0]["revision"] == "cc01"
 
 
-def test_graph_commands_never_import_sqlalchemy(tmp_path: Path) -> None:
+def test_graph_commands_never_import_sqlalchemy_or_networkx(tmp_path: Path) -> None:
     config = project(tmp_path)
     probe = (
         "import sys\n"
@@ -73,6 +73,7 @@ def test_graph_commands_never_import_sqlalchemy(tmp_path: Path) -> None:
         f"    try: app(['--config', {str(config)!r}, *args])\n"
         "    except SystemExit as exit: assert exit.code == 0, exit.code\n"
         "assert 'sqlalchemy' not in sys.modules, 'sqlalchemy was imported'\n"
+        "assert 'networkx' not in sys.modules, 'networkx was imported'\n"
         "print('clean')\n"
     )
     command = [sys.executable, "-c", probe]

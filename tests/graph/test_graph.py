@@ -55,6 +55,16 @@ def test_depends_on_edge_is_kept_apart_from_down_revision() -> None:
     assert graph.dependencies("y") == ("b",)
     assert graph.ancestors(["y"]) == {"x", "y", "a", "b"}
     assert graph.ancestors(["y"], versioned_only=True) == {"x", "y"}
+    assert graph.descendants(["a"]) == {"a", "b", "y"}
+    assert graph.descendants(["a"], versioned_only=True) == {"a", "b"}
+    assert not graph.shares_lineage("y", "b")
+    assert graph.shares_lineage("x", "y")
+
+
+def test_as_networkx_keeps_both_kinds_of_edge() -> None:
+    graph = RevisionGraph([rev("a"), rev("b", "a"), rev("x"), rev("y", "x", deps=("b",))])
+    assert set(graph.as_networkx().edges) == {("a", "b"), ("x", "y"), ("b", "y")}
+    assert set(graph.as_networkx(versioned_only=True).edges) == {("a", "b"), ("x", "y")}
 
 
 def test_label_covers_its_revision_and_everything_built_on_it() -> None:

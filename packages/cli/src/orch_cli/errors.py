@@ -41,6 +41,12 @@ _CORE_ERRORS: tuple[tuple[type[core.OrchError], str, str, int], ...] = (
     (core.ConfigError, "config_error", "fix the key named above", EXIT_BAD_INPUT),
     (core.ScriptError, "script_error", "fix the revision script named above", EXIT_BAD_INPUT),
     (
+        core.DatabaseCycle,
+        "database_cycle",
+        "a depends_on across databases must point one way: move the revisions so it does",
+        EXIT_BAD_INPUT,
+    ),
+    (
         core.LockTimeout,
         "lock_timeout",
         "another migrator holds the lock; wait for it or raise lock_timeout",

@@ -12,6 +12,16 @@ class OrchError(Exception):
     """Base of every error orch-core raises on purpose."""
 
 
+class DatabaseCycle(OrchError):
+    """Databases whose revisions depend on each other's: no database can go first."""
+
+    def __init__(self, databases: list[str]) -> None:
+        super().__init__(
+            "databases wait for each other's revisions in a cycle: " + ", ".join(databases)
+        )
+        self.databases = databases
+
+
 class UnknownDialect(OrchError):
     """No orch dialect is registered under this name and no generic fallback applies."""
 

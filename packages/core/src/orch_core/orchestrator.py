@@ -8,6 +8,7 @@ already holds a worker: the pool cannot deadlock.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 import uuid
@@ -16,11 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import networkx as nx
 import structlog
 
 from orch_core.config import DatabaseConfig
-from orch_core.errors import OrchError
+from orch_core.errors import DatabaseCycle, OrchError
 from orch_core.events import Event
 from orch_core.loader import ScriptLoader
 from orch_core.progress import Progress
@@ -145,15 +145,15 @@ class Orchestrator:
         if direction == "up":
             # Providers first; a dependant waits for `after` as a whole, and for each
             # cross-database depends_on step by step (see _RunState._wait_for).
-            order = list(nx.lexicographical_topological_sort(dependencies))
+            order = _ordered(dependencies)
             waits = {
                 n: [p for p in self.project.config.databases[n].after if p in targets]
                 for n in order
             }
         else:
             # Dependants first: a database goes down only after everything built on it has.
-            order = list(nx.lexicographical_topological_sort(dependencies.reverse(copy=True)))
-            waits = {n: sorted(dependencies.successors(n)) for n in order}
+            order = _ordered(_reversed(dependencies))
+            waits = {n: sorted(dependencies[n]) for n in order}
         state = _RunState(
             self,
             targets=targets,
@@ -175,19 +175,18 @@ class Orchestrator:
         )
         return summary
 
-    def _dependencies(self, databases: Sequence[DatabaseConfig]) -> nx.DiGraph[str]:
-        """Return the DAG of databases: an edge from each database to those that need it."""
-        graph: nx.DiGraph[str] = nx.DiGraph()
+    def _dependencies(self, databases: Sequence[DatabaseConfig]) -> dict[str, set[str]]:
+        """Return the DAG of databases: each database and the databases that need it."""
         names = {d.name for d in databases}
-        graph.add_nodes_from(sorted(names))
+        graph: dict[str, set[str]] = {name: set() for name in names}
         for database in databases:
             for before in database.after:
                 if before in names:
-                    graph.add_edge(before, database.name)
+                    graph[before].add(database.name)
             for requirement in self.project.view(database).external_requirements:
                 for provider in self._providers(requirement.service, names):
                     if provider != database.name:
-                        graph.add_edge(provider, database.name)
+                        graph[provider].add(database.name)
         return graph
 
     def _providers(self, service: str | None, names: set[str]) -> list[str]:
@@ -195,6 +194,39 @@ class Orchestrator:
         if service is None:
             return []
         return sorted(n for n in names if service in self.project.config.databases[n].services)
+
+
+def _ordered(graph: dict[str, set[str]]) -> list[str]:
+    """Return the databases with each after those it follows in graph, ties by name.
+
+    A cycle (databases whose revisions depend on each other's) has no order: refused.
+    """
+    waiting = dict.fromkeys(graph, 0)
+    for followers in graph.values():
+        for follower in followers:
+            waiting[follower] += 1
+    ready = [name for name, count in waiting.items() if not count]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        name = heapq.heappop(ready)
+        order.append(name)
+        for follower in graph[name]:
+            waiting[follower] -= 1
+            if not waiting[follower]:
+                heapq.heappush(ready, follower)
+    if len(order) < len(graph):
+        raise DatabaseCycle(sorted(set(graph) - set(order)))
+    return order
+
+
+def _reversed(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Return graph with every edge turned around."""
+    turned: dict[str, set[str]] = {name: set() for name in graph}
+    for name, followers in graph.items():
+        for follower in followers:
+            turned[follower].add(name)
+    return turned
 
 
 class _RunState:
