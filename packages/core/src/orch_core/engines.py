@@ -33,5 +33,7 @@ def _make_sqlite_transactional(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
-        if connection.get_isolation_level() != "AUTOCOMMIT":
+        # The execution option, not get_isolation_level(): that asks SQLite with a PRAGMA,
+        # one more statement for every step.
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
             connection.exec_driver_sql("BEGIN")

@@ -6,7 +6,6 @@ changes a different number of rows than it should is refused loudly.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -158,9 +157,8 @@ class Recorder:
         """Append one row to the history table (nothing if history is off)."""
         if self._record is None:
             return
-        row = dataclasses.asdict(entry)
-        row["duration_ms"] = entry.duration_ms
-        connection.execute(self._record, row)
+        # vars(), not dataclasses.asdict(): the values are flat, and asdict deep-copies each.
+        connection.execute(self._record, {**vars(entry), "duration_ms": entry.duration_ms})
 
     def last_entry(self, connection: sa.Connection) -> sa.Row[tuple[object, ...]] | None:
         """Return the newest history row, or None when there is none or no history table."""
