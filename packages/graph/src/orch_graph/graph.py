@@ -61,17 +61,20 @@ class RevisionGraph:
             for r in self._by_id.values()
         }
         self._children: dict[str, list[str]] = {rev: [] for rev in self.order}
-        self._dependants: dict[str, list[str]] = {rev: [] for rev in self.order}
-        self._followers: dict[str, list[str]] = {rev: [] for rev in self.order}
+        self._dependants: dict[str, list[str]] = {}  # only revisions something depends on
         self._networkx: tuple[nx.DiGraph[str], nx.DiGraph[str]] | None = None
-        self._index_edges(check_missing)
-        self._check_acyclic()
-        self.heads = tuple(r for r in self.order if not self._children[r])
-        self.real_heads = tuple(
-            r for r in self.order if not self._children[r] and not self._dependants[r]
-        )
-        self.bases = tuple(r.revision for r in self.revisions if not r.down_revisions)
-        self.branch_points = tuple(r for r in self.order if len(self._children[r]) > 1)
+        waiting = self._index_edges(check_missing)
+        # Both kinds of edge, for walks; a revision nothing depends on shares its children list.
+        self._followers = {
+            rev: kids + self._dependants[rev] if rev in self._dependants else kids
+            for rev, kids in self._children.items()
+        }
+        self._check_acyclic(waiting)
+        children = self._children
+        self.heads = tuple(r for r, kids in children.items() if not kids)
+        self.real_heads = tuple(h for h in self.heads if h not in self._dependants)
+        self.bases = tuple(r.revision for r in self._by_id.values() if not r.down_revisions)
+        self.branch_points = tuple(r for r, kids in children.items() if len(kids) > 1)
         self._normalized: dict[str, tuple[str, ...]] = {}
         self._inherited: dict[str, frozenset[str]] | None = None
         self._all_sorted: list[str] | None = None
@@ -125,36 +128,54 @@ class RevisionGraph:
                 raise MissingRevision(dependency, revision.revision, revision.path)
         return tuple(dict.fromkeys(resolved))
 
-    def _index_edges(self, check_missing: bool) -> None:
-        """Fill children and dependants, and followers: both kinds of edge, for walks."""
-        by_id, children, followers = self._by_id, self._children, self._followers
+    def _index_edges(self, check_missing: bool) -> dict[str, int]:
+        """Fill children and dependants; return each revision's number of incoming edges."""
+        by_id, children, dependants, deps = (
+            self._by_id,
+            self._children,
+            self._dependants,
+            self._deps,
+        )
+        incoming: dict[str, int] = {}
         for revision in by_id.values():
             rev = revision.revision
+            count = 0
             for down in revision.down_revisions:
                 if down in by_id:
                     children[down].append(rev)
-                    followers[down].append(rev)
+                    count += 1
                 elif check_missing:
                     raise MissingRevision(down, rev, revision.path)
-            for dependency in self._deps[rev] if revision.depends_on else ():
-                self._dependants[dependency].append(rev)
-                followers[dependency].append(rev)
+            if revision.depends_on:
+                for dependency in deps[rev]:
+                    dependants.setdefault(dependency, []).append(rev)
+                    count += 1
+            incoming[rev] = count
+        return incoming
 
-    def _check_acyclic(self) -> None:
+    def _check_acyclic(self, waiting: dict[str, int]) -> None:
         """Refuse a cycle of down_revision and depends_on edges, showing it.
 
-        A plain topological pass keeps networkx off the path of every command; networkx finds
-        the cycle to show only when there is one.
+        Peeling revisions whose incoming edges are all gone keeps networkx off the path of
+        every command; networkx finds the cycle to show only when there is one.
         """
-        if len(self._topological(self.order, tie_break=False)) == len(self.order):
+        followers = self._followers
+        ready = [rev for rev, count in waiting.items() if not count]
+        seen = 0
+        while ready:
+            seen += 1
+            for follower in followers[ready.pop()]:
+                waiting[follower] -= 1
+                if not waiting[follower]:
+                    ready.append(follower)
+        if seen == len(self.order):
             return
         cycle = nx_module().find_cycle(self._graphs()[1])
         raise CycleDetected([edge[0] for edge in cycle] + [cycle[0][0]])
 
-    def _topological(self, revisions: Iterable[str], *, tie_break: bool = True) -> list[str]:
+    def _topological(self, revisions: Iterable[str]) -> list[str]:
         """Return revisions ordered after everything they build on among them (down_revision
-        and depends_on), ties in reading order (any order without tie_break: cheaper);
-        revisions on a cycle are left out."""
+        and depends_on), ties in reading order."""
         position, followers = self._position, self._followers
         waiting = dict.fromkeys(revisions, 0)
         for rev in waiting:
@@ -162,17 +183,16 @@ class RevisionGraph:
                 if follower in waiting:
                     waiting[follower] += 1
         ready = [position[rev] for rev, count in waiting.items() if not count]
-        pop, push = (heapq.heappop, heapq.heappush) if tie_break else (list.pop, list.append)
         heapq.heapify(ready)
         order: list[str] = []
         while ready:
-            current = self.order[pop(ready)]
+            current = self.order[heapq.heappop(ready)]
             order.append(current)
             for follower in followers[current]:
                 if follower in waiting:
                     waiting[follower] -= 1
                     if not waiting[follower]:
-                        push(ready, position[follower])
+                        heapq.heappush(ready, position[follower])
         return order
 
     def _known_downs(self, revision: str) -> list[str]:
@@ -253,7 +273,7 @@ class RevisionGraph:
 
     def _forks(self, revision: str) -> bool:
         """Return whether a revision is a branch point (any edge) or a merge point."""
-        followers = len(self._children[revision]) + len(self._dependants[revision])
+        followers = len(self._followers[revision])
         return followers > 1 or self._by_id[revision].is_merge_point
 
     # -- lookups -------------------------------------------------------------------------------
