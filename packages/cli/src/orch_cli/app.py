@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import typer
@@ -58,5 +59,23 @@ for module in (graph_commands, state_commands, migrate_commands, scaffold_comman
 
 
 def main() -> None:
-    """Run the orch command."""
-    app()
+    """Run the orch command, then end the process without tearing the interpreter down.
+
+    Freeing every object one by one at exit costs a warm `heads` of 10,000 revisions a tenth
+    of its time, and nothing orch holds needs it: audit events are flushed as they are
+    written, and each run has closed its connections before the command returns.
+    """
+    try:
+        app()
+        code: object = 0
+    except SystemExit as stop:
+        code = stop.code
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`orch history | head`)
+            code = code or 1
+    os._exit(code or 0)
