@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import os
 import socket
 import sys
 import threading
@@ -32,7 +33,7 @@ def _mask(_logger: object, _name: str, event: MutableMapping[str, Any]) -> Mutab
 
 
 class _Identity:
-    """Add the OS user and host to every event."""
+    """Add the OS user, the host and the process to every event."""
 
     def __init__(self) -> None:
         try:
@@ -46,6 +47,7 @@ class _Identity:
     ) -> MutableMapping[str, Any]:
         for key, value in self.fields.items():
             event.setdefault(key, value)
+        event.setdefault("pid", os.getpid())  # asked each time: a worker process has its own
         return event
 
 

@@ -6,10 +6,23 @@ Only the CLI turns these into messages, hints and exit codes.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class OrchError(Exception):
     """Base of every error orch-core raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take other arguments than the message they pass up; rebuild them from
+        # their state, so that an error survives the trip from a worker process.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(kind: type[OrchError], args: tuple[Any, ...], state: dict[str, Any]) -> OrchError:
+    error = kind.__new__(kind, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class DatabaseCycle(OrchError):

@@ -1,0 +1,161 @@
+"""Run independent groups of databases in worker processes, one per CPU.
+
+Threads overlap the databases' waits (commits, the network), but a migration also costs CPU:
+loading scripts, building and compiling statements. Threads of one process share one CPU for
+that. Databases that neither wait for nor feed each other (no `after`, no depends_on between
+them) form independent groups, and a run with several groups forks workers that each migrate a
+share of the groups exactly as one process would: threads, waits, a lock per database. The
+parent relays their progress and collects their outcomes; a failure in one worker stops the
+others from starting new databases unless the run keeps going. A worker that dies (killed, out
+of memory) fails the databases it had not finished, and the version tables say where each is.
+
+Forking is only used where it is safe and cheap: on Linux, before any connection is open.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from orch_core.errors import OrchError
+from orch_core.outcomes import DatabaseOutcome, Outcome
+from orch_core.progress import Progress
+from orch_core.run_state import RunState, StopFlag
+
+# Builds the RunState a worker runs its share with: given its progress relay and the stop flag.
+StateFactory = Callable[[Progress, StopFlag], RunState]
+
+
+class WorkerDied(OrchError):
+    """A worker process ended without reporting a database's outcome."""
+
+    def __init__(self, database: str, exit_code: int | None) -> None:
+        super().__init__(
+            f"the worker process migrating {database} ended (exit code {exit_code}) before it "
+            "finished; the version table says where the database is"
+        )
+        self.database = database
+        self.exit_code = exit_code
+
+
+def worker_count(groups: int, concurrency: int) -> int:
+    """Return how many worker processes a run of this many independent groups should use."""
+    if not sys.platform.startswith("linux") or groups < 2:
+        return 1
+    return max(1, min(groups, concurrency, os.cpu_count() or 1))
+
+
+def share(groups: Sequence[list[str]], workers: int) -> list[list[str]]:
+    """Deal the groups out to workers, largest first, each to the least loaded worker."""
+    shares: list[list[str]] = [[] for _ in range(workers)]
+    for group in sorted(groups, key=len, reverse=True):
+        min(shares, key=len).extend(group)
+    return [s for s in shares if s]
+
+
+def run_in_workers(
+    shares: list[list[str]],
+    *,
+    order: list[str],
+    direction: str,
+    threads: int,
+    make_state: StateFactory,
+    progress: Progress,
+) -> dict[str, DatabaseOutcome]:
+    """Run each share in a forked worker; return every database's outcome."""
+    context = multiprocessing.get_context("fork")
+    stop = context.Event()
+    readers: dict[Connection, tuple[Any, list[str]]] = {}
+    for names in shares:
+        chosen = set(names)
+        mine = [n for n in order if n in chosen]
+        reader, writer = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_work,
+            args=(make_state, stop, writer),
+            kwargs={"names": mine, "direction": direction, "threads": threads},
+            daemon=True,
+        )
+        process.start()
+        writer.close()  # the parent's copy: a worker's death then reads as end of file
+        readers[reader] = (process, mine)
+    outcomes: dict[str, DatabaseOutcome] = {}
+    while readers:
+        for ready in wait(list(readers)):
+            assert isinstance(ready, Connection)
+            try:
+                message = ready.recv()
+            except EOFError:
+                process, names = readers.pop(ready)
+                process.join()
+                for name in names:
+                    if name not in outcomes:
+                        error = WorkerDied(name, process.exitcode)
+                        outcomes[name] = DatabaseOutcome(name, Outcome.FAILED, error=error)
+                        progress.finished(name, Outcome.FAILED.value)
+                        stop.set()
+                continue
+            _relay(message, progress, outcomes)
+    return outcomes
+
+
+def _relay(message: tuple[Any, ...], progress: Progress, outcomes: dict[str, Any]) -> None:
+    kind, *rest = message
+    if kind == "outcome":
+        outcomes[rest[0]] = rest[1]
+    else:
+        getattr(progress, kind)(*rest)
+
+
+class _Relay(Progress):
+    """Progress of a worker, sent to the parent."""
+
+    def __init__(self, pipe: Connection) -> None:
+        self.pipe = pipe
+
+    def started(self, database: str) -> None:
+        self.pipe.send(("started", database))
+
+    def step(self, database: str, revision: str, direction: str) -> None:
+        self.pipe.send(("step", database, revision, direction))
+
+    def finished(self, database: str, outcome: str) -> None:
+        self.pipe.send(("finished", database, outcome))
+
+
+def _work(
+    make_state: StateFactory,
+    stop: StopFlag,
+    pipe: Connection,
+    *,
+    names: list[str],
+    direction: str,
+    threads: int,
+) -> None:
+    """A worker's body: migrate its share, then send each outcome."""
+    state = make_state(_Relay(pipe), stop)
+    for name, outcome in state.run(names, direction, threads).items():
+        pipe.send(("outcome", name, _portable(outcome)))
+    pipe.close()
+
+
+def _portable(outcome: DatabaseOutcome) -> DatabaseOutcome:
+    """Return the outcome with an error that survives the trip to the parent.
+
+    orch's errors do; any other exception that does not is replaced by an OrchError that
+    carries its type and message.
+    """
+    error = outcome.error
+    if error is None:
+        return outcome
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # whatever fails to travel is described instead
+        return replace(outcome, error=OrchError(f"{type(error).__name__}: {error}"))
+    return outcome
