@@ -34,6 +34,7 @@ def _make_sqlite_transactional(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
         # The execution option, not get_isolation_level(): that asks SQLite with a PRAGMA,
-        # one more statement for every step.
+        # one more statement for every step; BEGIN straight to the driver, as SQLAlchemy's
+        # own BEGIN (do_begin) goes, without a statement's execution machinery.
         if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-            connection.exec_driver_sql("BEGIN")
+            connection.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]

@@ -90,7 +90,7 @@ class _BoundModule(types.ModuleType):
 
 def _script_import(op: Operations, context: ScriptContext) -> Callable[..., Any]:
     real_import = builtins.__import__
-    bound = {name: _BoundModule(name.split(".")[0], op, context) for name in _BOUND_MODULES}
+    bound: dict[str, _BoundModule] = {}  # made on first import: a module object costs ~10 us
 
     def script_import(
         name: str,
@@ -99,8 +99,12 @@ def _script_import(op: Operations, context: ScriptContext) -> Callable[..., Any]
         fromlist: Sequence[str] = (),
         level: int = 0,
     ) -> Any:
-        if level == 0 and name in bound:
-            return bound[name]
+        if level == 0 and name in _BOUND_MODULES:
+            root = name.split(".", maxsplit=1)[0]
+            module = bound.get(root)
+            if module is None:
+                module = bound[root] = _BoundModule(root, op, context)
+            return module
         return real_import(name, globals, locals, fromlist, level)
 
     return script_import

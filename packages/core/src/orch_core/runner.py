@@ -235,20 +235,21 @@ class DatabaseRunner:
         self.log.debug(Event.MIGRATION_STARTED, revision=step.revision, direction=step.direction)
         context = MigrationContext.online(conn, revision=step.revision)
         module = self.loader.load(self._path(revision), context, self.x_arguments)
+        sha256 = module.script.sha256
         if not context.dialect.transactional_ddl and not nested:
             # DDL commits as it runs here: say a step has started before it does, so that a
             # process killed half-way leaves a history that tells the next run to look first.
             with conn.begin():
-                entry = self._entry(step.revision, step.direction, started, STARTED)
-                self.recorder.record(conn, replace(entry, script_sha256=module.script.sha256))
+                entry = self._entry(step.revision, step.direction, started, STARTED, sha256)
+                self.recorder.record(conn, entry)
         try:
             with self._step_transaction(conn, module.transactional, nested):
                 module.function(step.direction)()
                 self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
-                entry = self._entry(step.revision, step.direction, started, APPLIED)
-                self.recorder.record(conn, replace(entry, script_sha256=module.script.sha256))
+                entry = self._entry(step.revision, step.direction, started, APPLIED, sha256)
+                self.recorder.record(conn, entry)
         except Exception as exc:
-            self._fail(conn, step, started, exc, module.script.sha256)
+            self._fail(conn, step, started, exc, sha256)
         duration = int((time.perf_counter() - clock) * 1000)
         self.log.info(
             Event.MIGRATION_APPLIED,
@@ -294,10 +295,9 @@ class DatabaseRunner:
         reason = exc.reason if isinstance(exc, OperationFailed) else str(exc)
         outcome = FAILED_PARTIAL if partial else FAILED
         entry = replace(
-            self._entry(step.revision, step.direction, started, outcome),
+            self._entry(step.revision, step.direction, started, outcome, sha256),
             error=reason,
             statement=statement,
-            script_sha256=sha256,
         )
         with conn.begin():
             self.recorder.record(conn, entry)
@@ -318,7 +318,12 @@ class DatabaseRunner:
         ) from exc
 
     def _entry(
-        self, revision: str, direction: str, started: dt.datetime, outcome: str
+        self,
+        revision: str,
+        direction: str,
+        started: dt.datetime,
+        outcome: str,
+        sha256: str | None = None,
     ) -> HistoryEntry:
         user, host = self._identity
         return HistoryEntry(
@@ -328,7 +333,7 @@ class DatabaseRunner:
             started_at=started,
             finished_at=_now(),
             outcome=outcome,
-            script_sha256=None,
+            script_sha256=sha256,
             os_user=user,
             host=host,
             orch_version=__version__,
