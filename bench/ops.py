@@ -48,6 +48,7 @@ def _driver_transactions(dbapi_connection: Any, _record: Any) -> None:
 def through_orch(db: str) -> float:
     """Run the chain through orch's op layer; return the seconds it took."""
     import sqlalchemy as sa
+    import sqlalchemy.dialects.sqlite.pysqlite  # imported before the clock, as sqlite3 is
 
     from orch_core.context import MigrationContext
     from orch_core.operations import Operations

@@ -180,6 +180,9 @@ class DatabaseRunner:
         """Write the SQL that applying plan would run, version-table changes included."""
         name = sa.make_url(self.config.url).get_backend_name()
         context = MigrationContext.offline(name, write)
+        version_sql = self.recorder.version_sql(
+            context.sa_dialect, context.dialect.statement_terminator
+        )
         if not plan.current:
             context.emit(sa.schema.CreateTable(self.recorder.version))
         for step in plan.steps:
@@ -191,10 +194,8 @@ class DatabaseRunner:
                 write("BEGIN" + context.dialect.statement_terminator)
             module = self.loader.load(self._path(revision), step_context, self.x_arguments)
             module.function(step.direction)()
-            for statement in self.recorder.version_statements(
-                step.deletes, step.inserts, step.updates
-            ):
-                step_context.emit(statement)
+            for text in version_sql.statements(step.deletes, step.inserts, step.updates):
+                write(text)
             if transactional:
                 write("COMMIT" + context.dialect.statement_terminator)
 

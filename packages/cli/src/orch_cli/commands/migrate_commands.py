@@ -105,9 +105,9 @@ def _print_sql(
         runner = orchestrator.runner(orchestrator.project.config.databases[name])
         current = tuple(start.split(",")) if start and start != "base" else ()
         plan = runner.plan(direction, local, current if ":" in target else None)
-        output.line(f"-- orch: database {name} ({runner.url})")
-        runner.render_sql(plan, output.line)
-        output.line()
+        lines = [f"-- orch: database {name} ({runner.url})"]
+        runner.render_sql(plan, lines.append)
+        output.lines([*lines, ""])  # one write per database, not one per statement
         runner.dispose()
 
 
