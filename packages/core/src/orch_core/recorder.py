@@ -108,6 +108,10 @@ class Recorder:
         """Return the heads the database is at; none if the version table does not exist."""
         if not self._exists(connection, self.version):
             return ()
+        return self.heads(connection)
+
+    def heads(self, connection: sa.Connection) -> tuple[str, ...]:
+        """Return the heads in the version table, which must exist (after ensure_tables)."""
         rows = connection.execute(sa.select(self.version.c.version_num))
         return tuple(sorted(row[0] for row in rows))
 
@@ -156,8 +160,10 @@ class Recorder:
         connection.execute(self._record, {**vars(entry), "duration_ms": entry.duration_ms})
 
     def last_entry(self, connection: sa.Connection) -> sa.Row[tuple[object, ...]] | None:
-        """Return the newest history row, or None when there is none or no history table."""
-        if self.history is None or not self._exists(connection, self.history):
+        """Return the newest history row, or None when there is none or history is off.
+
+        The table must exist (after ensure_tables)."""
+        if self.history is None:
             return None
         query = sa.select(self.history).order_by(self.history.c.id.desc()).limit(1)
         return connection.execute(query).first()

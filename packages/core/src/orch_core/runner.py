@@ -148,14 +148,14 @@ class DatabaseRunner:
         with self.engine.connect() as conn, migration_lock(self.engine, self.config, self.log):
             with conn.begin():
                 self.recorder.ensure_tables(conn)
-                before = self.recorder.current_heads(conn)
+                before = self.recorder.heads(conn)
                 self._refuse_if_partial(conn)
             plan = self.plan(direction, target, before)
             self.log.info(Event.DB_PLANNED, steps=len(plan.steps), current=list(before))
             self._compile_all(plan)
             results = self._apply_all(conn, plan, hooks)
             with conn.begin():
-                after = self.recorder.current_heads(conn)
+                after = self.recorder.heads(conn)
         return DatabaseResult(self.config.name, before, after, results)
 
     def stamp(self, target: str, purge: bool = False) -> DatabaseResult:
