@@ -1,4 +1,4 @@
-"""Print command results: a JSON document, a rich table on a terminal, plain lines otherwise."""
+"""Print command results: a JSON document, an aligned table on a terminal, plain lines otherwise."""
 
 from __future__ import annotations
 
@@ -28,18 +28,15 @@ def lines(texts: Iterable[str]) -> None:
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Print rows as a table: rich on a terminal, tab-separated plain text otherwise."""
+    """Print rows as a table: aligned under a title on a terminal, tab-separated otherwise."""
+    cells = [[str(cell) for cell in row] for row in rows]
     if not sys.stdout.isatty():
-        typer.echo("\t".join(columns))
-        for row in rows:
-            typer.echo("\t".join(str(cell) for cell in row))
+        lines(["\t".join(columns), *("\t".join(row) for row in cells)])
         return
-    from rich.console import Console
-    from rich.table import Table
+    widths = [max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(columns)]
 
-    grid = Table(title=title)
-    for column in columns:
-        grid.add_column(column)
-    for row in rows:
-        grid.add_row(*(str(cell) for cell in row))
-    Console().print(grid)
+    def aligned(values: Sequence[str]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    rule = ["-" * width for width in widths]
+    lines([title, aligned(columns), aligned(rule), *(aligned(row) for row in cells)])
