@@ -137,9 +137,10 @@ def test_compiled_code_is_kept_on_disk_and_never_trusted_stale(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write(tmp_path, "s.py", "value = 1\n")
-    cache = tmp_path / "code"
-    first = ScriptLoader(cache).compile(path)
-    assert len(list(cache.iterdir())) == 1
+    other = write(tmp_path, "t.py", "other = 2\n")
+    cache = tmp_path / ".orch" / "compiled-scripts"
+    first, _ = ScriptLoader(cache).compile_all([path, other])
+    assert [p.name for p in cache.parent.iterdir()] == ["compiled-scripts"]  # one file for all
 
     def no_compiling(*args: object, **kwargs: object) -> None:
         raise AssertionError("compiled again although the cache was fresh")
@@ -147,6 +148,7 @@ def test_compiled_code_is_kept_on_disk_and_never_trusted_stale(
     monkeypatch.setattr("builtins.compile", no_compiling)
     again = ScriptLoader(cache).compile(path)  # a new process, in effect
     assert again.sha256 == first.sha256
+    ScriptLoader(cache).compile(other)  # kept alongside, not replaced by the other's save
     monkeypatch.undo()
 
     path.write_text("value = 22\n")  # changed: size and mtime differ
@@ -156,9 +158,17 @@ def test_compiled_code_is_kept_on_disk_and_never_trusted_stale(
     exec(changed.code, namespace)
     assert namespace["value"] == 22
 
-    for cached in cache.iterdir():
-        cached.write_bytes(b"not marshal at all")
+    cache.write_bytes(b"not marshal at all")
     assert ScriptLoader(cache).compile(path).sha256 == changed.sha256  # corrupt: ignored
+
+    other.unlink()
+    path.write_text("value = 333\n")
+    ScriptLoader(cache).compile(path)  # a save drops the scripts that are gone
+    monkeypatch.setattr("builtins.compile", no_compiling)
+    assert ScriptLoader(cache).compile(path).sha256 != changed.sha256
+    other.write_text("other = 2\n")
+    with pytest.raises(AssertionError, match="compiled again"):
+        ScriptLoader(cache).compile(other)
 
 
 def test_op_outside_a_migration_is_importable_but_says_why_it_cannot_run() -> None:

@@ -14,19 +14,18 @@ from __future__ import annotations
 import builtins
 import hashlib
 import importlib
-import importlib.util
-import marshal
 import os
 import threading
 import traceback
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from orch_core.code_cache import CodeCache
 from orch_core.context import MigrationContext
 from orch_core.errors import ScriptError
 from orch_core.operations import Operations
@@ -39,9 +38,14 @@ _BOUND_MODULES = frozenset({"alembic", "alembic.op", "alembic.context", "orch_co
 class CompiledScript:
     """A revision script compiled once, with the hash of the bytes it was compiled from."""
 
-    path: Path
+    filename: str
     code: types.CodeType
     sha256: str
+
+    @property
+    def path(self) -> Path:
+        """Return the script's path."""
+        return Path(self.filename)
 
 
 class ScriptContext:
@@ -113,70 +117,52 @@ def _script_import(op: Operations, context: ScriptContext) -> Callable[..., Any]
 class ScriptLoader:
     """Compile each script once (shared by every database of a run) and load it per run.
 
-    With a cache folder, compiled code is also kept on disk, keyed by path, size and mtime and
-    by Python's bytecode magic number: the next run skips compiling, even where Python itself
-    may not write bytecode (PYTHONDONTWRITEBYTECODE, read-only checkouts).
+    With a cache file, compiled code is also kept on disk (see CodeCache): the next run skips
+    compiling, even where Python itself may not write bytecode (PYTHONDONTWRITEBYTECODE,
+    read-only checkouts).
     """
 
-    def __init__(self, cache_dir: Path | None = None) -> None:
+    def __init__(self, cache_file: Path | None = None) -> None:
         self._compiled: dict[tuple[str, int, int], CompiledScript] = {}
         self._lock = threading.Lock()
-        self._cache_dir = cache_dir
+        self._cache = CodeCache(cache_file)
 
     def compile(self, filename: str | Path) -> CompiledScript:
         """Return the script compiled, from cache while its size and mtime are unchanged."""
-        stat = os.stat(filename)  # noqa: PTH116 - a Path per step per script costs more than the step
-        key = (str(filename), stat.st_size, stat.st_mtime_ns)
-        with self._lock:
-            cached = self._compiled.get(key)
-        if cached is None:
-            cached = self._from_disk(key) or self._compile(key)
-            with self._lock:
-                self._compiled[key] = cached
-        return cached
+        return self.compile_all([filename])[0]
 
-    def _compile(self, key: tuple[str, int, int]) -> CompiledScript:
-        path = Path(key[0])
-        source = path.read_bytes()
+    def compile_all(self, filenames: Iterable[str | Path]) -> list[CompiledScript]:
+        """Return these scripts compiled; what had to be compiled is saved once, at the end.
+
+        The first script that does not compile raises ScriptError naming it."""
         try:
-            code = compile(source, str(path), "exec", dont_inherit=True)
-        except SyntaxError as exc:
-            raise ScriptError(path, exc.lineno, f"does not compile: {exc.msg}") from exc
-        compiled = CompiledScript(path, code, hashlib.sha256(source).hexdigest())
-        self._to_disk(key, compiled)
+            return [self._compiled_now(str(filename)) for filename in filenames]
+        finally:
+            self._cache.save()
+
+    def _compiled_now(self, filename: str) -> CompiledScript:
+        stat = os.stat(filename)  # noqa: PTH116 - a Path per step per script costs more than the step
+        key = (filename, stat.st_size, stat.st_mtime_ns)
+        with self._lock:
+            compiled = self._compiled.get(key)
+        if compiled is None:
+            kept = self._cache.get(*key)
+            compiled = CompiledScript(filename, kept[1], kept[0]) if kept else self._compile(key)
+            with self._lock:
+                self._compiled[key] = compiled
         return compiled
 
-    def _cache_file(self, filename: str) -> Path | None:
-        if self._cache_dir is None:
-            return None
-        return self._cache_dir / f"{hashlib.sha1(filename.encode()).hexdigest()}.code"
-
-    def _from_disk(self, key: tuple[str, int, int]) -> CompiledScript | None:
-        """Return the compiled script kept on disk, if it is for exactly this file and Python."""
-        cache_file = self._cache_file(key[0])
-        if cache_file is None:
-            return None
+    def _compile(self, key: tuple[str, int, int]) -> CompiledScript:
+        filename = key[0]
+        with open(filename, "rb") as script:  # noqa: PTH123
+            source = script.read()
         try:
-            magic, size, mtime, sha256, code = marshal.loads(cache_file.read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):
-            return None
-        fresh = (magic, size, mtime) == (importlib.util.MAGIC_NUMBER, key[1], key[2])
-        if not fresh or not isinstance(code, types.CodeType) or not isinstance(sha256, str):
-            return None
-        return CompiledScript(Path(key[0]), code, sha256)
-
-    def _to_disk(self, key: tuple[str, int, int], compiled: CompiledScript) -> None:
-        cache_file = self._cache_file(key[0])
-        if cache_file is None:
-            return
-        record = (importlib.util.MAGIC_NUMBER, key[1], key[2], compiled.sha256, compiled.code)
-        temporary = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.{threading.get_ident()}")
-        try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(marshal.dumps(record))
-            temporary.replace(cache_file)
-        except OSError:
-            return  # a cache that cannot be written is simply not kept
+            code = compile(source, filename, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            raise ScriptError(Path(filename), exc.lineno, f"does not compile: {exc.msg}") from exc
+        compiled = CompiledScript(filename, code, hashlib.sha256(source).hexdigest())
+        self._cache.put(*key, compiled.sha256, code)
+        return compiled
 
     def load(
         self,
@@ -185,18 +171,20 @@ class ScriptLoader:
         x_arguments: Sequence[str] = (),
     ) -> RevisionModule:
         """Execute the script as a fresh module whose `op` runs in migration_context."""
-        compiled = self.compile(filename)
-        path = compiled.path
+        compiled = self._compiled_now(str(filename))
+        filename = compiled.filename
         op = Operations(migration_context)
         context = ScriptContext(migration_context, x_arguments)
         script_builtins = dict(vars(builtins))
         script_builtins["__import__"] = _script_import(op, context)
-        module = types.ModuleType(f"orch_revision_{compiled.path.stem}")
-        module.__file__ = str(path)
+        stem = os.path.splitext(os.path.basename(filename))[0]  # noqa: PTH119, PTH122
+        module = types.ModuleType(f"orch_revision_{stem}")
+        module.__file__ = filename
         module.__dict__["__builtins__"] = script_builtins
         try:
             exec(compiled.code, module.__dict__)
         except Exception as exc:
+            path = compiled.path
             raise ScriptError(path, _line_in(exc, path), f"failed to load: {exc!r}") from exc
         return RevisionModule(module, compiled)
 

@@ -47,7 +47,7 @@ class Orchestrator:
         self.run_id = run_id or str(uuid.uuid4())
         self.concurrency = concurrency or project.config.concurrency
         cache = project.config.header_cache
-        self.loader = ScriptLoader(cache.parent / "code" if cache is not None else None)
+        self.loader = ScriptLoader(cache.parent / "compiled-scripts" if cache is not None else None)
         self.x_arguments = tuple(x_arguments)
         self.log = structlog.get_logger("orch").bind(run_id=self.run_id)
 

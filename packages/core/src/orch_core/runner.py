@@ -178,6 +178,7 @@ class DatabaseRunner:
 
     def render_sql(self, plan: Plan, write: Callable[[str], None]) -> None:
         """Write the SQL that applying plan would run, version-table changes included."""
+        self._compile_all(plan)
         name = sa.make_url(self.config.url).get_backend_name()
         context = MigrationContext.offline(name, write)
         version_sql = self.recorder.version_sql(
@@ -202,8 +203,7 @@ class DatabaseRunner:
     def _compile_all(self, plan: Plan) -> None:
         """Compile every script of the plan first: one that does not compile stops the run
         before any step has touched the database."""
-        for step in plan.steps:
-            self.loader.compile(self._path(self.planner.get(step.revision)))
+        self.loader.compile_all(self._path(self.planner.get(step.revision)) for step in plan.steps)
 
     def _refuse_if_partial(self, conn: sa.Connection) -> None:
         last = self.recorder.last_entry(conn)

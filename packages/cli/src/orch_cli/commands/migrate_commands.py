@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 import typer
@@ -94,6 +95,9 @@ def _orchestrator(ctx: typer.Context, project: Project, x_arg: list[str]) -> Orc
 
     given = options(ctx)
     configure_logging(given.log_format, given.verbosity, project.config.audit_log)
+    # Modules, the graph and the config live as long as the run: out of the collector's sight,
+    # each garbage collection during a long run walks only what the steps create.
+    gc.freeze()
     return Orchestrator(project, x_arguments=x_arg)
 
 
