@@ -85,3 +85,15 @@ def test_full_cycle_from_base_and_back(revisions: list[Revision], data: st.DataO
     assert_respects_edges(graph, down)
     assert {s.revision for s in down.steps} == {s.revision for s in up.steps}
     assert rows_after(up.heads_after, down.steps) == set() == set(down.heads_after)
+
+
+@settings(max_examples=150, deadline=None)
+@given(revisions=graphs(), data=st.data())
+def test_reaching_is_the_targets_among_the_ancestors(
+    revisions: list[Revision], data: st.DataObject
+) -> None:
+    graph = RevisionGraph(revisions)
+    ids = list(graph.order)
+    starts = data.draw(st.lists(st.sampled_from(ids), max_size=4))
+    targets = data.draw(st.lists(st.sampled_from(ids), max_size=4))
+    assert graph.reaching(starts, targets) == graph.ancestors(starts) & set(targets)

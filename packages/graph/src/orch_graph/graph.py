@@ -79,6 +79,7 @@ class RevisionGraph:
         self._inherited: dict[str, frozenset[str]] | None = None
         self._all_sorted: list[str] | None = None
         self._ups: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
+        self._depth: dict[str, int] | None = None
         self._member_labels: dict[str, set[str]] | None = None
         self._views: dict[tuple[str, ...], DatabaseView] = {}
 
@@ -321,6 +322,43 @@ class RevisionGraph:
         """Return the given revisions and everything they build on."""
         downs, ups = self._up_edges()
         return _reach(revisions, downs if versioned_only else ups)
+
+    def reaching(self, revisions: Iterable[str], targets: Iterable[str]) -> set[str]:
+        """Return the targets that are among revisions or what they build on (depends_on too).
+
+        The same answer as intersecting ancestors(revisions) with targets, without walking the
+        whole history below: a revision no deeper than the shallowest target (by its longest
+        path from a base) cannot have a target among what it builds on."""
+        wanted = set(targets)
+        if not wanted:
+            return set()
+        _, ups = self._up_edges()
+        depth = self._depths()
+        shallowest = min(depth[t] for t in wanted)
+        found: set[str] = set()
+        seen: set[str] = set()
+        stack = list(revisions)
+        while stack:
+            revision = stack.pop()
+            if revision in seen or depth[revision] < shallowest:
+                continue
+            seen.add(revision)
+            if revision in wanted:
+                found.add(revision)
+                if len(found) == len(wanted):
+                    break
+            stack.extend(ups[revision])
+        return found
+
+    def _depths(self) -> dict[str, int]:
+        """Return each revision's longest path from a base, along down revisions and depends_on."""
+        if self._depth is None:
+            _, ups = self._up_edges()
+            depth: dict[str, int] = {}
+            for revision in self._sorted():
+                depth[revision] = 1 + max((depth[up] for up in ups[revision]), default=-1)
+            self._depth = depth
+        return self._depth
 
     def descendants(self, revisions: Iterable[str], *, versioned_only: bool = False) -> set[str]:
         """Return the given revisions and everything built on them."""

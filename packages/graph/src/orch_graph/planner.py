@@ -70,9 +70,8 @@ def _refuse_overlaps(graph: RevisionGraph, targets: Sequence[str]) -> None:
     """Refuse several targets where one builds on another, as Alembic does."""
     if len(targets) < 2:
         return
-    wanted = set(targets)
     for target in targets:
-        overlaps = (graph.ancestors([target]) & wanted) - {target}
+        overlaps = graph.reaching([target], set(targets) - {target})
         if overlaps:
             raise OverlappingTargets(target, sorted(overlaps))
 
@@ -167,8 +166,7 @@ def _upgrade_step(graph: RevisionGraph, revision: str, rows: set[str]) -> Step:
     if not downs or not present:
         return Step(revision, "up", inserts=(revision,))
     if len(downs) > 1 and len(present) > 1:
-        others = rows.difference(downs)
-        covered = graph.ancestors(others) if others else set()
+        covered = graph.reaching(rows.difference(downs), present)
         merging = [d for d in present if d not in covered]
         return Step(revision, "up", deletes=tuple(merging[:-1]), updates=((merging[-1], revision),))
     return Step(revision, "up", updates=((present[0], revision),))
@@ -190,7 +188,7 @@ def _unmerge_targets(
     """Return the down revisions that become rows again once revision is stepped down."""
     others = rows - {revision}
     if others:
-        covered = graph.ancestors(others)
+        covered = graph.reaching(others, downs)
     else:
         covered = {a for d in downs for a in graph.ancestors([d]) if a != d}
     return [d for d in downs if d not in covered]
