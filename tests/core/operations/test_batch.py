@@ -225,3 +225,70 @@ def test_sqlite_batch_keeps_partial_index_and_self_reference(sqlite_database: Te
         (1, None),
         (2, 1),
     ]
+
+
+def test_sqlite_batch_names_unnamed_constraints_by_naming_convention(
+    sqlite_database: TestDatabase,
+) -> None:
+    """SQLite keeps no names for inline constraints; a naming convention gives them one."""
+    with migrate(sqlite_database) as op:
+        op.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+        op.execute(
+            "CREATE TABLE orders (id INTEGER PRIMARY KEY, code VARCHAR(10) UNIQUE,"
+            " user_id INTEGER REFERENCES users (id))"
+        )
+        op.execute("INSERT INTO users VALUES (1)")
+        op.execute("INSERT INTO orders VALUES (1, 'a', 1), (2, 'b', NULL)")
+    convention = {
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+    }
+    with (
+        pytest.raises(OperationFailed, match="fk_orders_user_id_users"),
+        migrate(sqlite_database, "r2") as op,
+        op.batch_alter_table("orders") as batch,
+    ):
+        batch.drop_constraint("fk_orders_user_id_users", type_="foreignkey")  # no convention
+    with (
+        migrate(sqlite_database, "r2") as op,
+        op.batch_alter_table("orders", naming_convention=convention) as batch,
+    ):
+        batch.drop_constraint("fk_orders_user_id_users", type_="foreignkey")
+    assert inspect(sqlite_database, lambda i: i.get_foreign_keys("orders")) == []
+    uniques = inspect(sqlite_database, lambda i: i.get_unique_constraints("orders"))
+    assert [(u["name"], u["column_names"]) for u in uniques] == [("uq_orders_code", ["code"])]
+    assert rows(sqlite_database, "SELECT id, code, user_id FROM orders ORDER BY id") == [
+        (1, "a", 1),
+        (2, "b", None),
+    ]
+
+
+def test_batch_passes_reflect_kwargs_to_reflection(sqlite_database: TestDatabase) -> None:
+    with migrate(sqlite_database) as op:
+        op.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, extra TEXT)")
+        op.execute("INSERT INTO notes VALUES (1, 'x', 'y')")
+    with (
+        migrate(sqlite_database, "r2") as op,
+        op.batch_alter_table(
+            "notes", recreate="always", reflect_kwargs={"include_columns": ["id", "body"]}
+        ) as batch,
+    ):
+        batch.alter_column("body", nullable=False)
+    assert list(columns(sqlite_database, "notes")) == ["id", "body"]  # reflected without extra
+    assert rows(sqlite_database, "SELECT id, body FROM notes") == [(1, "x")]
+
+
+def test_sqlite_batch_keeps_unique_constraints_reflection_misses(
+    sqlite_database: TestDatabase,
+) -> None:
+    """SQLAlchemy does not reflect an inline `VARCHAR(10) UNIQUE`; the copy must keep it."""
+    with migrate(sqlite_database) as op:
+        op.execute("CREATE TABLE tags (id INTEGER PRIMARY KEY, code VARCHAR(10) UNIQUE, n INT)")
+        op.execute("INSERT INTO tags VALUES (1, 'a', 1)")
+    with migrate(sqlite_database, "r2") as op, op.batch_alter_table("tags") as batch:
+        batch.alter_column("n", nullable=False, existing_type=sa.Integer)
+    assert columns(sqlite_database, "tags")["n"]["nullable"] is False
+    uniques = inspect(sqlite_database, lambda i: i.get_unique_constraints("tags"))
+    assert [u["column_names"] for u in uniques] == [["code"]]
+    with pytest.raises(OperationFailed, match="UNIQUE"), migrate(sqlite_database, "r3") as op:
+        op.execute("INSERT INTO tags VALUES (2, 'a', 2)")

@@ -42,6 +42,10 @@ class BatchSpec:
     table_args: tuple[Any, ...] = ()
     table_kwargs: Mapping[str, Any] = field(default_factory=dict)
     reflect_args: tuple[Any, ...] = ()
+    reflect_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    # Names for the reflected table's unnamed constraints (SQLite's, typically), so that the
+    # block can drop or keep them by name; applied to reflection only, as Alembic does.
+    naming_convention: Mapping[str, str] = field(default_factory=dict)
 
 
 class BatchOperations:
@@ -205,17 +209,21 @@ class BatchOperations:
                 "batch_alter_table", name, self.context.revision, "offline batch needs copy_from"
             )
         try:
-            return sa.Table(
+            table = sa.Table(
                 name,
-                sa.MetaData(),
+                sa.MetaData(naming_convention=dict(self.spec.naming_convention) or None),
                 *self.spec.reflect_args,
                 schema=self.spec.schema,
                 autoload_with=connection,
+                **self.spec.reflect_kwargs,
             )
         except sa.exc.NoSuchTableError as exc:
             raise OperationFailed(
                 "batch_alter_table", name, self.context.revision, f"no such table: {name}"
             ) from exc
+        if self.context.dialect.after_reflect is not None:
+            self.context.dialect.after_reflect(connection, table)
+        return table
 
     def _apply(self, model: TableModel, op: ops.Op) -> None:
         try:

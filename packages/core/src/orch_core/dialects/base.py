@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 # Statements a dialect needs before CREATE TABLE (PostgreSQL: CREATE TYPE for enums).
 BeforeCreate = Callable[["sa.Table", "SADialect"], "list[Any]"]
+# Completes a reflected table with what SQLAlchemy's reflection misses on this database.
+AfterReflect = Callable[["sa.Connection", "sa.Table"], None]
 
 CommentStyle = Literal["inline", "separate", "none"]
 AlterStyle = Literal["standard", "modify"]
@@ -37,6 +39,7 @@ class Dialect:
     native_constraint_changes: bool = True
     batch_by_default: bool = False
     before_create_table: BeforeCreate | None = None
+    after_reflect: AfterReflect | None = None
 
     def needs_recreate(self, kind: str, changes: frozenset[str] = frozenset()) -> bool:
         """Return whether an operation of this kind must go through copy-and-move."""

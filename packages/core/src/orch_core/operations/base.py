@@ -265,6 +265,8 @@ class Operations:
             tuple(table_args),
             dict(table_kwargs or {}),
             tuple(reflect_args),
+            dict(reflect_kwargs or {}),
+            dict(naming_convention or {}),
         )
         batch = BatchOperations(self.migration_context, spec)
         yield batch
