@@ -80,3 +80,25 @@ def test_graph_commands_never_import_sqlalchemy_or_networkx(tmp_path: Path) -> N
     result = subprocess.run(command, check=False, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("clean")
+
+
+def test_output_into_a_pipe_closed_early_ends_quietly(tmp_path: Path) -> None:
+    """`orch upgrade --sql | head`: once the reader has gone, orch stops without a word."""
+    slow = Script("bb01", labels=("billing",), upgrade="import time\ntime.sleep(0.5)")
+    config = write_project(
+        tmp_path,
+        {"users": [Script("aa01", labels=("users",))], "billing": [slow]},
+        {
+            "users": Database("sqlite:///u.db", ["users"]),
+            "billing": Database("sqlite:///b.db", ["billing"]),
+        },
+    )
+    orch = Path(sys.executable).parent / "orch"
+    command = [str(orch), "--config", str(config), "upgrade", "--all-dbs", "--sql", "heads"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith(b"-- orch: database users")
+        process.stdout.close()  # gone before billing's SQL (half a second away) is written
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 1
+    assert stderr == ""

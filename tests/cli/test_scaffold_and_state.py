@@ -68,16 +68,20 @@ def rows(url: str) -> list[str]:
         engine.dispose()
 
 
-def test_dry_run_touches_nothing(orch: Invoke, tmp_path: Path) -> None:
+def test_reading_a_new_sqlite_database_creates_nothing(orch: Invoke, tmp_path: Path) -> None:
     config, url = project(tmp_path)
+    database = Path(url.removeprefix("sqlite:///"))
     result = orch("--config", str(config), "upgrade", "--all-dbs", "--dry-run", "--json")
     assert result.exit_code == 0
     plan = json.loads(result.stdout)["databases"]["app"]
     assert plan["current"] == []
     assert plan["steps"] == [{"revision": r, "direction": "up"} for r in ("aa01", "aa02", "aa03")]
-    engine = sa.create_engine(url)
-    assert sa.inspect(engine).get_table_names() == []  # not even the version table
-    engine.dispose()
+    sql = orch("--config", str(config), "upgrade", "--all-dbs", "--sql")
+    assert sql.exit_code == 0
+    assert "CREATE TABLE alembic_version" in sql.stdout  # from base: the database is new
+    for command in ("current", "status", "verify"):
+        assert orch("--config", str(config), command).exit_code == 0, command
+    assert not database.exists()  # not even an empty file
 
 
 def test_sql_from_to_needs_no_database(orch: Invoke, tmp_path: Path) -> None:

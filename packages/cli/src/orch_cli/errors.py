@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,6 +132,11 @@ def handled(as_json: bool = False) -> Iterator[None]:
         yield
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError:
+        # The reader went away (`orch history | head`): nothing more to tell it, and no error
+        # to report. What is still buffered for it goes nowhere.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115, PTH123 - lives until the process ends
+        raise typer.Exit(EXIT_FAILED) from None
     except Exception as exc:
         error = describe(exc)
         report(error, as_json)

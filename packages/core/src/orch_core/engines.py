@@ -8,6 +8,20 @@ from typing import Any
 import sqlalchemy as sa
 
 
+def is_missing_sqlite_file(url: str) -> bool:
+    """Return whether url names a SQLite file that does not exist (yet).
+
+    Connecting would create it: a command that only reads (current, status, verify, --dry-run,
+    --sql) must see such a database as empty instead, and leave nothing behind."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.query.get("uri"):
+        return False
+    database = parsed.database
+    if not database or database == ":memory:":
+        return False
+    return not Path(database).exists()
+
+
 def create_engine(url: str) -> sa.Engine:
     """Return an engine for url; on SQLite, with transactional DDL and the file's folder made."""
     parsed = sa.make_url(url)

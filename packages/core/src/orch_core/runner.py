@@ -18,7 +18,7 @@ import structlog
 from orch_core import __version__
 from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.context import MigrationContext
-from orch_core.engines import create_engine
+from orch_core.engines import create_engine, is_missing_sqlite_file
 from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationPending
 from orch_core.events import Event
 from orch_core.loader import ScriptLoader
@@ -128,6 +128,8 @@ class DatabaseRunner:
 
     def current(self) -> tuple[str, ...]:
         """Return the heads the database is at (none for a new database); creates nothing."""
+        if is_missing_sqlite_file(self.config.url):
+            return ()
         with self.engine.connect() as conn:
             return self.recorder.current_heads(conn)
 
@@ -368,6 +370,8 @@ class ScriptDrift:
 
 def verify_scripts(runner: DatabaseRunner) -> list[ScriptDrift]:
     """Return the applied revisions whose script changed, vanished, or the graph does not know."""
+    if is_missing_sqlite_file(runner.config.url):
+        return []
     with runner.engine.connect() as conn:
         applied = runner.recorder.applied_scripts(conn)
     drifts = []
