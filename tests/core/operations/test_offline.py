@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from orch_core.context import MigrationContext
+from orch_core.errors import UnsupportedOperation
 from orch_core.operations import Operations
 from tests.core.operations.helpers import rows
 from tests.support.databases import TestDatabase
@@ -117,6 +119,13 @@ def test_offline_batch_needs_copy_from_and_renders_the_move() -> None:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("v", sa.String(5)),
     )
+    with (
+        pytest.raises(UnsupportedOperation, match=r"pass copy_from=sa.Table\('t'") as info,
+        op.batch_alter_table("t") as batch,
+    ):
+        batch.alter_column("v", nullable=False)
+    assert (info.value.table, info.value.revision) == ("t", "r1")
+    assert out == []
     with op.batch_alter_table("t", copy_from=source) as batch:
         batch.alter_column("v", nullable=False)
     statements = [_normal(s) for s in out]

@@ -206,7 +206,12 @@ class BatchOperations:
         name = self.spec.table_name
         if connection is None:
             raise UnsupportedOperation(
-                "batch_alter_table", name, self.context.revision, "offline batch needs copy_from"
+                "batch_alter_table",
+                name,
+                self.context.revision,
+                f"writing SQL without a database, the table cannot be read to copy it: pass "
+                f"copy_from=sa.Table({name!r}, sa.MetaData(), ...) with its current columns "
+                f"(or render for a database that alters in place)",
             )
         try:
             table = sa.Table(
