@@ -62,6 +62,23 @@ def test_branches_and_show(orch: Invoke, tmp_path: Path) -> None:
     assert shown.exit_code == 2  # aa0 is ambiguous: aa01 and aa02
     shown = orch("--config", str(config), "show", "cc", "--json")
     assert json.loads(shown.stdout)["revisions"][0]["revision"] == "cc01"
+    shown = orch("--config", str(config), "show", "aa02", "aa01").stdout
+    assert shown.splitlines()[:3] == [
+        "Rev: aa02 (branchpoint)",
+        "Parent: aa01",
+        "Branches into: bb01, cc01",
+    ]
+    assert "Rev: aa01\nParent: <base>\nBranch names: users\nPath: " in shown
+    assert "    revision aa02" in shown
+
+
+def test_show_a_merge(orch: Invoke, tmp_path: Path) -> None:
+    scripts = [*SCRIPTS, Script("dd01", ("bb01", "cc01"))]
+    config = write_project(
+        tmp_path, {"users": scripts}, {"users": Database("sqlite:///users.db", ["users"])}
+    )
+    shown = orch("--config", str(config), "show", "dd01").stdout
+    assert shown.splitlines()[:2] == ["Rev: dd01 (head) (mergepoint)", "Merges: bb01, cc01"]
 
 
 def test_graph_commands_never_import_sqlalchemy_or_networkx(tmp_path: Path) -> None:

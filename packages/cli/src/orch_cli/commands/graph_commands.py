@@ -48,16 +48,29 @@ def describe_line(graph: RevisionGraph, revision: Revision) -> str:
     return f"{head}, {revision.message}"
 
 
-def verbose_block(revision: Revision) -> str:
-    """Return a revision in full, as `history --verbose` and `show` print it."""
+def verbose_block(graph: RevisionGraph, revision: Revision) -> str:
+    """Return a revision in full, as Alembic's `show` and `history --verbose` print it."""
+    rev = revision.revision
+    tags = "".join(
+        tag
+        for tag, applies in (
+            (" (head)", graph.is_head(rev)),
+            (" (branchpoint)", graph.is_branch_point(rev)),
+            (" (mergepoint)", len(revision.down_revisions) > 1),
+        )
+        if applies
+    )
+    down = ", ".join(revision.down_revisions) or "<base>"
     lines = [
-        f"Rev: {revision.revision}",
-        f"Parent: {', '.join(revision.down_revisions) or '<base>'}",
+        f"Rev: {rev}{tags}",
+        f"{'Merges' if len(revision.down_revisions) > 1 else 'Parent'}: {down}",
     ]
-    if revision.branch_labels:
-        lines.append(f"Branch names: {', '.join(revision.branch_labels)}")
     if revision.depends_on:
         lines.append(f"Also depends on: {', '.join(revision.depends_on)}")
+    if graph.is_branch_point(rev):
+        lines.append(f"Branches into: {', '.join(sorted(graph.children(rev)))}")
+    if revision.branch_labels:
+        lines.append(f"Branch names: {', '.join(revision.branch_labels)}")
     lines += [f"Path: {revision.path}", "", f"    {revision.message}", ""]
     return "\n".join(lines)
 
@@ -72,7 +85,9 @@ def heads(ctx: typer.Context, as_json: bool = JSON, verbose: bool = VERBOSE) -> 
             return
         for revision in found:
             labels = f" ({', '.join(revision.branch_labels)})" if revision.branch_labels else ""
-            text = verbose_block(revision) if verbose else f"{revision.revision}{labels} (head)"
+            text = (
+                verbose_block(graph, revision) if verbose else f"{revision.revision}{labels} (head)"
+            )
             output.line(text)
 
 
@@ -112,8 +127,8 @@ def history(
         if as_json:
             output.emit_json({"revisions": [revision_document(r) for r in revisions]})
             return
-        describe = verbose_block if verbose else lambda r: describe_line(graph, r)
-        output.lines(describe(revision) for revision in revisions)
+        describe = verbose_block if verbose else describe_line
+        output.lines(describe(graph, revision) for revision in revisions)
 
 
 def _split_range(rev_range: str | None) -> tuple[str | None, str | None]:
@@ -138,7 +153,7 @@ def show(
             output.emit_json({"revisions": [revision_document(r) for r in found]})
             return
         for revision in found:
-            output.line(verbose_block(revision))
+            output.line(verbose_block(graph, revision))
 
 
 def register(app: typer.Typer) -> None:
