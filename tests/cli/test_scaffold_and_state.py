@@ -75,7 +75,8 @@ def test_reading_a_new_sqlite_database_creates_nothing(orch: Invoke, tmp_path: P
     assert result.exit_code == 0
     plan = json.loads(result.stdout)["databases"]["app"]
     assert plan["current"] == []
-    assert plan["steps"] == [{"revision": r, "direction": "up"} for r in ("aa01", "aa02", "aa03")]
+    steps = [{"revision": r, "direction": "upgrade"} for r in ("aa01", "aa02", "aa03")]
+    assert plan["steps"] == steps
     sql = orch("--config", str(config), "upgrade", "--all-dbs", "--sql")
     assert sql.exit_code == 0
     assert "CREATE TABLE alembic_version" in sql.stdout  # from base: the database is new
@@ -102,6 +103,9 @@ def test_upgrade_downgrade_stamp_check_verify(orch: Invoke, tmp_path: Path) -> N
     assert rows(url) == ["aa02"]
     assert orch(*base, "upgrade", "--all-dbs", "+1").exit_code == 0
     assert rows(url) == ["aa03"]
+    down = orch(*base, "downgrade", "--all-dbs", "aa01", "--dry-run", "--json")
+    steps = json.loads(down.stdout)["databases"]["app"]["steps"]
+    assert steps == [{"revision": r, "direction": "downgrade"} for r in ("aa03", "aa02")]
     assert orch(*base, "check").exit_code == 0
     assert orch(*base, "downgrade", "--all-dbs", "-2").exit_code == 0
     assert rows(url) == ["aa01"]

@@ -115,13 +115,20 @@ def _print_sql(
         runner.dispose()
 
 
+# A step's direction as --dry-run prints it (and DESIGN.md fixes for its JSON).
+_DIRECTION_WORDS = {"up": "upgrade", "down": "downgrade"}
+
+
 def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
     if as_json:
         document = {
             name: {
                 "current": list(plan.current),
                 "heads_after": list(plan.heads_after),
-                "steps": [{"revision": s.revision, "direction": s.direction} for s in plan.steps],
+                "steps": [
+                    {"revision": s.revision, "direction": _DIRECTION_WORDS[s.direction]}
+                    for s in plan.steps
+                ],
             }
             for name, plan in plans.items()
         }
@@ -131,8 +138,7 @@ def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
         current = ", ".join(plan.current) or "<base>"
         output.line(f"{name}: at {current}, {len(plan.steps)} step(s)")
         for step in plan.steps:
-            arrow = "upgrade" if step.direction == "up" else "downgrade"
-            output.line(f"  {arrow} {step.revision}")
+            output.line(f"  {_DIRECTION_WORDS[step.direction]} {step.revision}")
 
 
 def _run_with_progress(
