@@ -34,35 +34,31 @@ def revision_document(revision: Revision) -> dict[str, Any]:
     }
 
 
+def _markers(graph: RevisionGraph, revision: Revision) -> list[str]:
+    """Return Alembic's markers for where a revision stands: head, branchpoint, mergepoint."""
+    rev = revision.revision
+    marks = [
+        ("(head)", graph.is_head(rev)),
+        ("(branchpoint)", graph.is_branch_point(rev)),
+        ("(mergepoint)", len(revision.down_revisions) > 1),
+    ]
+    return [mark for mark, applies in marks if applies]
+
+
 def describe_line(graph: RevisionGraph, revision: Revision) -> str:
     """Return Alembic's one-line form: `down -> rev (labels) (head), message`."""
     down = ", ".join(revision.down_revisions) or "<base>"
     tags = [f"({', '.join(revision.branch_labels)})"] if revision.branch_labels else []
-    if graph.is_head(revision.revision):
-        tags.append("(head)")
-    if graph.is_branch_point(revision.revision):
-        tags.append("(branchpoint)")
-    if len(revision.down_revisions) > 1:
-        tags.append("(mergepoint)")
-    head = " ".join([f"{down} -> {revision.revision}", *tags])
+    head = " ".join([f"{down} -> {revision.revision}", *tags, *_markers(graph, revision)])
     return f"{head}, {revision.message}"
 
 
 def verbose_block(graph: RevisionGraph, revision: Revision) -> str:
     """Return a revision in full, as Alembic's `show` and `history --verbose` print it."""
     rev = revision.revision
-    tags = "".join(
-        tag
-        for tag, applies in (
-            (" (head)", graph.is_head(rev)),
-            (" (branchpoint)", graph.is_branch_point(rev)),
-            (" (mergepoint)", len(revision.down_revisions) > 1),
-        )
-        if applies
-    )
     down = ", ".join(revision.down_revisions) or "<base>"
     lines = [
-        f"Rev: {rev}{tags}",
+        " ".join([f"Rev: {rev}", *_markers(graph, revision)]),
         f"{'Merges' if len(revision.down_revisions) > 1 else 'Parent'}: {down}",
     ]
     if revision.depends_on:
