@@ -374,16 +374,23 @@ def verify_scripts(runner: DatabaseRunner) -> list[ScriptDrift]:
         return []
     with runner.engine.connect() as conn:
         applied = runner.recorder.applied_scripts(conn)
-    drifts = []
+    # Each applied revision with the problem already known ("" while its hash is to be checked).
+    entries: list[tuple[str, str | None, Path | None, str]] = []
     for revision_id, sha256 in applied.items():
         try:
-            revision = runner.planner.get(revision_id)
+            path = runner.planner.get(revision_id).path
         except GraphError:
-            drifts.append(ScriptDrift(runner.config.name, revision_id, "unknown"))
+            entries.append((revision_id, sha256, None, "unknown"))
             continue
-        path = revision.path
-        if path is None or not path.is_file():
-            drifts.append(ScriptDrift(runner.config.name, revision_id, "missing", path))
-        elif sha256 is not None and runner.loader.compile(path).sha256 != sha256:
-            drifts.append(ScriptDrift(runner.config.name, revision_id, "changed", path))
+        missing = path is None or not path.is_file()
+        entries.append((revision_id, sha256, path, "missing" if missing else ""))
+    # Compiled together: the code cache is then written once, not once per script.
+    to_check = [path for _, sha256, path, problem in entries if not problem and sha256 and path]
+    compiled = dict(zip(to_check, runner.loader.compile_all(to_check), strict=True))
+    drifts = []
+    for revision_id, sha256, path, known in entries:
+        changed = not known and path in compiled and compiled[path].sha256 != sha256
+        problem = "changed" if changed else known
+        if problem:
+            drifts.append(ScriptDrift(runner.config.name, revision_id, problem, path))
     return drifts
