@@ -124,6 +124,42 @@ def test_a_failing_step_leaves_the_last_good_revision(
         runner.dispose()
 
 
+def test_a_version_row_gone_under_a_step_fails_it_and_rolls_it_back(
+    database: TestDatabase, tmp_path: Path
+) -> None:
+    # a2 deletes the version row itself, as a stray hand or a migrator without the lock could:
+    # moving the head a1 -> a2 then changes no row, and orch refuses to record a2.
+    scripts = [
+        Script("a1"),
+        Script(
+            "a2",
+            "a1",
+            upgrade='op.execute("INSERT INTO t_a1 (id) VALUES (7)")\n'
+            'op.execute("DELETE FROM alembic_version")',
+        ),
+    ]
+    runner = runner_for(tmp_path, database, scripts)
+    try:
+        with pytest.raises(MigrationFailed) as caught:
+            runner.migrate("up", "heads")
+        assert caught.value.revision == "a2"
+        assert "version table alembic_version: expected to change 1 row, changed 0" in str(
+            caught.value
+        )
+        assert runner.current() == ("a1",)  # the delete rolled back with the step
+        # MariaDB commits DDL as it runs, so there orch cannot vouch that nothing stayed.
+        failed = "failed-partial" if database.kind == "mariadb" else "failed"
+        assert history(database)[-1] == ("a2", "up", failed)
+        engine = database.engine()
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(sa.text("SELECT COUNT(*) FROM t_a1")).scalar() == 0
+        finally:
+            engine.dispose()
+    finally:
+        runner.dispose()
+
+
 def test_stamp_clears_a_partial_failure_and_the_run_continues(
     mariadb_database: TestDatabase, tmp_path: Path
 ) -> None:

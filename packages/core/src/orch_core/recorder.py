@@ -15,8 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect as SADialect
 
 from orch_core.config import DatabaseConfig
+from orch_core.driver_statements import DriverStatement
 from orch_core.errors import VersionTableMismatch
 from orch_core.offline import render_statement
+from orch_core.recorder_statements import LastEntry, RecorderStatements, recorder_statements
 
 # Outcomes a history row can record.
 APPLIED = "applied"
@@ -83,26 +85,15 @@ class Recorder:
             if config.history_table
             else None
         )
-        # Built once: executing one statement object with parameters skips SQLAlchemy's
-        # per-construct work, which at one step a millisecond is most of orch's own cost.
-        column = self.version.c.version_num
-        self._update = (
-            sa.update(self.version)
-            .where(column == sa.bindparam("old_head"))
-            .values(version_num=sa.bindparam("new_head"))
-        )
-        self._delete = sa.delete(self.version).where(column == sa.bindparam("old_head"))
-        self._insert = sa.insert(self.version)
-        self._record = sa.insert(self.history) if self.history is not None else None
-
-    def tables(self) -> list[sa.Table]:
-        """Return the tables orch keeps in the database."""
-        return [self.version] + ([self.history] if self.history is not None else [])
 
     def ensure_tables(self, connection: sa.Connection) -> None:
         """Create the version and history tables where they are missing."""
-        for table in self.tables():
-            table.create(connection, checkfirst=True)
+        statements = self._statements(connection)
+        if not self._exists(connection, self.version):
+            statements.create_version.execute(connection)
+        create, history = statements.create_history, self.history
+        if create is not None and history is not None and not self._exists(connection, history):
+            create.execute(connection)
 
     def current_heads(self, connection: sa.Connection) -> tuple[str, ...]:
         """Return the heads the database is at; none if the version table does not exist."""
@@ -112,7 +103,7 @@ class Recorder:
 
     def heads(self, connection: sa.Connection) -> tuple[str, ...]:
         """Return the heads in the version table, which must exist (after ensure_tables)."""
-        rows = connection.execute(sa.select(self.version.c.version_num))
+        rows = self._statements(connection).heads.rows(connection)
         return tuple(sorted(row[0] for row in rows))
 
     def _exists(self, connection: sa.Connection, table: sa.Table) -> bool:
@@ -134,17 +125,18 @@ class Recorder:
         An insert of a row that is already there fails on the primary key; drivers do not all
         report an insert's row count, so inserts are not counted.
         """
-        changes: list[tuple[sa.Executable, dict[str, str]]] = [
-            (self._update, {"old_head": old, "new_head": new}) for old, new in updates
+        writes = self._statements(connection)
+        changes: list[tuple[DriverStatement, dict[str, str]]] = [
+            (writes.update, {"old_head": old, "new_head": new}) for old, new in updates
         ]
-        changes += [(self._delete, {"old_head": gone}) for gone in deletes]
+        changes += [(writes.delete, {"old_head": gone}) for gone in deletes]
         for statement, parameters in changes:
-            result = connection.execute(statement, parameters)
-            if result.rowcount != 1:
-                shown = f"{statement} with {parameters}"
-                raise VersionTableMismatch(self.version.name, shown, result.rowcount)
-        if inserts:
-            connection.execute(self._insert, [{"version_num": new} for new in inserts])
+            count = statement.execute(connection, parameters)
+            if count != 1:
+                shown = f"{statement.sql} with {parameters}"
+                raise VersionTableMismatch(self.version.name, shown, count)
+        for new in inserts:
+            writes.insert.execute(connection, {"version_num": new})
 
     def replace_heads(self, connection: sa.Connection, heads: Sequence[str]) -> None:
         """Set the version rows to exactly these heads (stamp)."""
@@ -154,19 +146,22 @@ class Recorder:
 
     def record(self, connection: sa.Connection, entry: HistoryEntry) -> None:
         """Append one row to the history table (nothing if history is off)."""
-        if self._record is None:
+        record = self._statements(connection).record
+        if record is None:
             return
         # vars(), not dataclasses.asdict(): the values are flat, and asdict deep-copies each.
-        connection.execute(self._record, {**vars(entry), "duration_ms": entry.duration_ms})
+        record.execute(connection, {**vars(entry), "duration_ms": entry.duration_ms})
 
-    def last_entry(self, connection: sa.Connection) -> sa.Row[tuple[object, ...]] | None:
+    def _statements(self, connection: sa.Connection) -> RecorderStatements:
+        return recorder_statements(self.version, self.history, connection.dialect)
+
+    def last_entry(self, connection: sa.Connection) -> LastEntry | None:
         """Return the newest history row, or None when there is none or history is off.
 
         The table must exist (after ensure_tables)."""
-        if self.history is None:
-            return None
-        query = sa.select(self.history).order_by(self.history.c.id.desc()).limit(1)
-        return connection.execute(query).first()
+        last = self._statements(connection).last
+        rows = last.rows(connection) if last is not None else []
+        return LastEntry(*rows[0]) if rows else None
 
     def applied_scripts(self, connection: sa.Connection) -> dict[str, str | None]:
         """Return, per revision whose last step was an upgrade, the script hash it ran with."""

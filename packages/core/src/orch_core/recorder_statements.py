@@ -1,0 +1,73 @@
+"""The statements the recorder runs, compiled once per kind of database and shared.
+
+A run over fifty SQLite databases would otherwise compile the same dozen statements fifty times,
+once for each database's dialect: a third of the time orch spends on a database besides its
+steps. What a statement compiles to depends on the dialect's kind and the server's version,
+and on the tables' names; those make the key.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect as SADialect
+
+from orch_core.driver_statements import DriverStatement
+
+
+class LastEntry(NamedTuple):
+    """What the newest history row says about the step it records."""
+
+    revision: str
+    outcome: str
+    statement: str | None
+    error: str | None
+
+
+class RecorderStatements:
+    """The version and history tables' statements, compiled for one kind of database."""
+
+    def __init__(self, version: sa.Table, history: sa.Table | None, dialect: SADialect) -> None:
+        column = version.c.version_num
+        old_head = column == sa.bindparam("old_head")
+        self.create_version = DriverStatement(sa.schema.CreateTable(version), dialect)
+        self.heads = DriverStatement(sa.select(column), dialect)
+        self.update = DriverStatement(
+            sa.update(version).where(old_head).values(version_num=sa.bindparam("new_head")),
+            dialect,
+        )
+        self.delete = DriverStatement(sa.delete(version).where(old_head), dialect)
+        self.insert = DriverStatement(sa.insert(version), dialect, ["version_num"])
+        self.create_history: DriverStatement | None = None
+        self.record: DriverStatement | None = None
+        self.last: DriverStatement | None = None
+        if history is not None:
+            h = history.c
+            self.create_history = DriverStatement(sa.schema.CreateTable(history), dialect)
+            # inline(): no RETURNING of the new row's id, which nothing reads.
+            keys = [c.key for c in history.columns if c.key != "id"]
+            self.record = DriverStatement(sa.insert(history).inline(), dialect, keys)
+            newest = sa.select(h.revision, h.outcome, h.statement, h.error)
+            self.last = DriverStatement(newest.order_by(h.id.desc()).limit(1), dialect)
+
+
+_compiled: dict[tuple[object, ...], RecorderStatements] = {}
+
+
+def recorder_statements(
+    version: sa.Table, history: sa.Table | None, dialect: SADialect
+) -> RecorderStatements:
+    """Return the statements for these tables on this dialect, compiled on first use."""
+    key = (
+        type(dialect),
+        dialect.paramstyle,
+        dialect.server_version_info,
+        getattr(dialect, "is_mariadb", False),
+        version.fullname,
+        None if history is None else history.fullname,
+    )
+    statements = _compiled.get(key)
+    if statements is None:
+        statements = _compiled[key] = RecorderStatements(version, history, dialect)
+    return statements
