@@ -228,8 +228,8 @@ def _write_alembic(project: Project, svc_dirs: list[Path]) -> None:
 
 
 def _write_orch(project: Project, svc_dirs: list[Path]) -> None:
-    lines = ["[orch]", f"concurrency = {min(4, len(project.databases))}", ""]
-    lines += ['header_cache = ".orch/header-cache.json"', ""]
+    # orch's defaults, concurrency included: the bench runs orch as a user's config would.
+    lines = ["[orch]", 'header_cache = ".orch/header-cache.json"', ""]
     for svc, folder in zip(project.services, svc_dirs, strict=True):
         lines += [f"[services.{svc}]", f'scripts = "{folder.relative_to(project.root)}"', ""]
     for db, url in project.urls.items():

@@ -59,6 +59,11 @@ def test_interpolation_takes_the_environment(tmp_path: Path) -> None:
     assert config.databases["billing"].url == "postgresql://u:p@h/b"
 
 
+def test_unset_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD.replace("concurrency = 2\n", "")), environ={})
+    assert config.concurrency == 8
+
+
 def test_found_from_a_subfolder_and_in_pyproject(tmp_path: Path) -> None:
     text = "\n".join(
         "[tool.orch." + line[1:] if line.startswith("[") else line for line in GOOD.splitlines()

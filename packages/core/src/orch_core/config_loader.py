@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orch_core.config import DatabaseConfig, OrchConfig, ServiceConfig, TransactionMode
+from orch_core.config import (
+    DEFAULT_CONCURRENCY,
+    DatabaseConfig,
+    OrchConfig,
+    ServiceConfig,
+    TransactionMode,
+)
 from orch_core.errors import ConfigError, ConfigNotFound
 from orch_core.interpolation import UndefinedVariable, interpolate
 
@@ -209,7 +215,7 @@ def _build(data: dict[str, Any], sources: list[_Source], environ: Mapping[str, s
     _check_after(databases, sources)
     audit_log = defaults.get("audit_log")
     header_cache = defaults.get("header_cache", ".orch/header-cache.json")
-    concurrency = defaults.get("concurrency", 4)
+    concurrency = defaults.get("concurrency", DEFAULT_CONCURRENCY)
     if concurrency < 1:
         raise ConfigError(
             "must be at least 1", _origin(sources, "orch", "concurrency"), "orch.concurrency"

@@ -13,7 +13,7 @@ from orch_cli.scripts import NewScript, write_script
 
 _CONFIG = """[orch]
 audit_log = ".orch/audit.jsonl"
-concurrency = 4
+concurrency = 8
 
 [services.{service}]
 scripts = "{scripts}"
