@@ -6,6 +6,9 @@ of those small statements spends several times longer in SQLAlchemy's execution 
 fleet of SQLite databases, about a seventh of a migration's CPU. These statements are built
 from SQLAlchemy constructs and compiled by the dialect as before; only their execution goes
 straight to the DBAPI cursor of the connection, inside the same transaction.
+
+They are orch's bookkeeping only: SQLAlchemy's cursor events do not see them. A script's own
+statements, DDL included, still go through Connection.execute, where such events fire.
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ class DriverStatement:
         self._defaults: dict[str, Any] = {
             name: bind.effective_value for name, bind in binds.items() if not bind.required
         }
-        self._positional: bool = bool(getattr(compiled, "positional", False))
+        # Positional or named arguments as the dialect's driver takes them (SQLAlchemy passes
+        # DDL an empty sequence or mapping the same way).
+        self._positional: bool = dialect.positional
         self._processors = [
             (name, processor)
             for name in self.names
@@ -88,6 +93,8 @@ class DriverStatement:
         for name, processor in self._processors:
             values[name] = processor(values[name])
         arguments: Any = [values[n] for n in self.names] if self._positional else values
+        if not connection.in_transaction():
+            connection.begin()  # as Connection.execute begins one on first use
         dbapi_connection: Any = connection.connection.dbapi_connection
         cursor = dbapi_connection.cursor()
         try:
