@@ -79,19 +79,27 @@ def _scripts(folder: str) -> list[tuple[str, int, int]]:
     found: list[tuple[str, int, int]] = []
     stack = [folder]
     while stack:
+        current = stack.pop()
         try:
-            entries = sorted(os.scandir(stack.pop()), key=_by_name)
+            # Listed through a descriptor of the folder, each file's stat looks up one name
+            # instead of walking its whole path again.
+            descriptor = os.open(current, os.O_RDONLY | os.O_DIRECTORY)
         except (FileNotFoundError, NotADirectoryError):
             continue
-        subfolders = []
-        for entry in entries:
-            name = entry.name
-            if entry.is_dir():
-                if name != "__pycache__":
-                    subfolders.append(entry.path)
-            elif name.endswith(".py") and name != "__init__.py":
-                stat = entry.stat()
-                found.append((entry.path, stat.st_size, stat.st_mtime_ns))
+        try:
+            entries = sorted(os.scandir(descriptor), key=_by_name)
+            prefix = current if current.endswith(os.sep) else current + os.sep
+            subfolders = []
+            for entry in entries:
+                name = entry.name
+                if entry.is_dir():
+                    if name != "__pycache__":
+                        subfolders.append(prefix + name)
+                elif name.endswith(".py") and name != "__init__.py":
+                    stat = entry.stat()
+                    found.append((prefix + name, stat.st_size, stat.st_mtime_ns))
+        finally:
+            os.close(descriptor)
         stack.extend(reversed(subfolders))
     return found
 
