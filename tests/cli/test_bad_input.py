@@ -109,6 +109,36 @@ def test_head_with_several_heads(orch: Invoke, tmp_path: Path) -> None:
     assert "bb01" in result.stderr and "cc01" in result.stderr
 
 
+def test_a_bad_target_for_one_database_stops_the_run_before_any_database_moves(
+    orch: Invoke, tmp_path: Path
+) -> None:
+    # `head` is fine for billing (one head) but ambiguous for users (two): refused up front,
+    # not after billing has migrated and users has failed.
+    services = {
+        "users": [
+            Script("aa01", labels=("users",)),
+            Script("bb01", "aa01"),
+            Script("cc01", "aa01"),
+        ],
+        "billing": [Script("dd01", labels=("billing",))],
+    }
+    databases = {
+        "billing": Database(f"sqlite:///{tmp_path}/billing.db", ["billing"]),
+        "users": Database(f"sqlite:///{tmp_path}/users.db", ["users"]),
+    }
+    config = write_project(tmp_path, services, databases)
+    for command in (["upgrade", "--all-dbs", "head"], ["downgrade", "--all-dbs", "heads"]):
+        result = orch("--config", str(config), *command)
+        assert result.exit_code == 2, command
+        no_traceback(result)
+        assert "several heads (bb01, cc01)" in result.stderr
+        assert "hint: name one head" in result.stderr
+        # `heads` was asked for: the hint does not offer it back.
+        assert ("use `heads`" in result.stderr) == (command[-1] == "head")
+        assert not (tmp_path / "billing.db").exists()
+        assert not (tmp_path / "users.db").exists()
+
+
 def test_a_script_that_does_not_compile(orch: Invoke, tmp_path: Path) -> None:
     config = demo(tmp_path)
     broken = tmp_path / "services" / "users" / "aa02_rev.py"

@@ -38,11 +38,19 @@ def test_init_revision_merge_upgrade(orch: Invoke, tmp_path: Path) -> None:
     assert [h["revision"] for h in heads] == ["merge0000001"]
     assert sorted(heads[0]["down_revisions"]) == ["0rders000001", "carts0000001"]
 
+    # As with Alembic, `--head heads` builds on every head at once: a revision that merges.
+    orch("revision", "-m", "side", "--head", "0rders000001", "--splice", "--rev-id", "side00000001")
+    on_all = orch("revision", "-m", "both", "--head", "heads", "--rev-id", "both00000001")
+    assert on_all.exit_code == 0, on_all.stderr
+    heads = json.loads(orch("heads", "--json").stdout)["heads"]
+    assert [h["revision"] for h in heads] == ["both00000001"]
+    assert sorted(heads[0]["down_revisions"]) == ["merge0000001", "side00000001"]
+
     assert orch("upgrade").exit_code == 0
     current = json.loads(orch("current", "--json").stdout)["databases"]["shop"]
     assert current == {
-        "current": ["merge0000001"],
-        "heads": ["merge0000001"],
+        "current": ["both00000001"],
+        "heads": ["both00000001"],
         "pending": [],
         "url": current["url"],
     }

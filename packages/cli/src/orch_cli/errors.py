@@ -101,6 +101,8 @@ def _code(exc: BaseException) -> str:
 
 def _graph_hint(exc: GraphError) -> str:
     name = type(exc).__name__
+    if name == "MultipleHeads" and str(getattr(exc, "argument", "")).endswith("heads"):
+        return "name one head (see `orch heads`), or use label@head"
     hints = {
         "MultipleHeads": "name one head (see `orch heads`), use `heads`, or use label@head",
         "AmbiguousRevision": "give more characters of the revision id",

@@ -61,12 +61,19 @@ class Orchestrator:
             x_arguments=self.x_arguments,
         )
 
-    def targets(self, databases: Sequence[DatabaseConfig], target: str) -> dict[str, str]:
-        """Return, per database the target concerns, the target to give its planner."""
+    def targets(
+        self, databases: Sequence[DatabaseConfig], target: str, direction: str
+    ) -> dict[str, str]:
+        """Return, per database the target concerns, the target to give its planner.
+
+        A target that no plan could reach (an unknown id, `head` among several heads) is
+        refused here, for every database, before any of them is read or moved."""
         scoped = {}
         for database in databases:
             local = scope_target(self.project.graph, database.services, target)
             if local is not None:
+                if direction in {"up", "down"}:
+                    self.project.view(database).check_target(direction, local)
                 scoped[database.name] = local
         return scoped
 
@@ -75,7 +82,7 @@ class Orchestrator:
     ) -> dict[str, Plan]:
         """Return each database's plan, reading where it is; nothing is created or locked."""
         plans = {}
-        for name, local in self.targets(databases, target).items():
+        for name, local in self.targets(databases, target, direction).items():
             runner = self.runner(self.project.config.databases[name])
             try:
                 plans[name] = runner.plan(direction, local)
@@ -93,7 +100,7 @@ class Orchestrator:
         progress: Progress | None = None,
     ) -> RunSummary:
         """Migrate every database the target concerns and return what happened to each."""
-        targets = self.targets(databases, target)
+        targets = self.targets(databases, target, direction)
         dependencies = self._dependencies([self.project.config.databases[n] for n in targets])
         if direction == "up":
             # Providers first; a dependant waits for `after` as a whole, and for each

@@ -418,6 +418,10 @@ class RevisionGraph:
 
     # -- plans and views -------------------------------------------------------------------
 
+    def check_target(self, direction: str, target: str) -> None:
+        """Raise the error a plan to target would raise from any state ("up" or "down")."""
+        targets.check(self, direction, target)
+
     def plan_upgrade(self, current: Sequence[str], target: str) -> Plan:
         """Return the steps from the current version rows up to target."""
         return planner.plan_upgrade(self, tuple(current), target)

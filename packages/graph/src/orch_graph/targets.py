@@ -62,6 +62,23 @@ def resolve(graph: RevisionGraph, target: str, current: Sequence[str]) -> tuple[
     return tuple(dict.fromkeys(targets))
 
 
+def check(graph: RevisionGraph, direction: str, target: str) -> None:
+    """Raise now the error resolving target would raise for a database in any state.
+
+    Absolute targets (heads, head, base, ids, label@head) name the same revisions wherever a
+    database is, so an unknown id or an ambiguous `head` can be refused before any database
+    of a run moves. A relative one (+1, users@-1) depends on where the database is: its plan
+    checks it.
+    """
+    if direction == "down":
+        if not RELATIVE.match(target):
+            resolve_downgrade(graph, target, ())
+        return
+    for part in target.split():
+        if not RELATIVE.match(part):
+            symbol_revisions(graph, part)
+
+
 def _resolve_upgrade_part(
     graph: RevisionGraph, target: str, current: Sequence[str]
 ) -> tuple[str, ...]:

@@ -105,7 +105,7 @@ def _print_sql(
     orchestrator: Orchestrator, databases: list[DatabaseConfig], direction: str, target: str
 ) -> None:
     start, _, end = target.rpartition(":") if ":" in target else ("", "", target)
-    for name, local in orchestrator.targets(databases, end).items():
+    for name, local in orchestrator.targets(databases, end, direction).items():
         runner = orchestrator.runner(orchestrator.project.config.databases[name])
         current = tuple(start.split(",")) if start and start != "base" else ()
         plan = runner.plan(direction, local, current if ":" in target else None)
@@ -192,7 +192,8 @@ def stamp(
     with handled():
         project = load_project(ctx)
         orchestrator = _orchestrator(ctx, project, [])
-        for name, local in orchestrator.targets(project.select(db, all_dbs), target).items():
+        databases = project.select(db, all_dbs)
+        for name, local in orchestrator.targets(databases, target, "stamp").items():
             runner = orchestrator.runner(project.config.databases[name])
             try:
                 result = runner.stamp(local, purge=purge)

@@ -60,7 +60,9 @@ def revision(
     message: str = typer.Option("", "--message", "-m", help="What the revision does."),
     service: str | None = typer.Option(None, "--service", help="The service it belongs to."),
     head: str | None = typer.Option(
-        None, "--head", help="Build on this revision (default: the service's head)."
+        None,
+        "--head",
+        help="Build on this revision, or on `heads` (all of the service's); default: its head.",
     ),
     splice: bool = typer.Option(False, "--splice", help="Allow --head to name a non-head."),
     depends_on: list[str] = typer.Option([], "--depends-on", help="Revisions it depends on."),
@@ -77,6 +79,8 @@ def revision(
         service_heads = graph.service_heads(name)
         if head is not None and (head == "base" or head.endswith("@base")):
             down: tuple[str, ...] = ()  # a new branch of its own, from base
+        elif head == "heads":
+            down = tuple(service_heads)  # as Alembic: on every head at once, merging them
         elif head is not None:
             parent = graph.resolve_one(head)
             if parent not in graph.heads and not splice:
