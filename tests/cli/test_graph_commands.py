@@ -77,8 +77,15 @@ def test_show_a_merge(orch: Invoke, tmp_path: Path) -> None:
     config = write_project(
         tmp_path, {"users": scripts}, {"users": Database("sqlite:///users.db", ["users"])}
     )
+    script = next(tmp_path.rglob("*dd01*.py"))
+    doc = '"""merge the branches\n\nRevision ID: dd01\nRevises: bb01, cc01\n"""'
+    script.write_text(script.read_text().replace('"""revision dd01"""', doc))
     shown = orch("--config", str(config), "show", "dd01").stdout
     assert shown.splitlines()[:2] == ["Rev: dd01 (head) (mergepoint)", "Merges: bb01, cc01"]
+    # The whole docstring, each line indented, as Alembic prints it.
+    assert shown.endswith(
+        "\n\n    merge the branches\n    \n    Revision ID: dd01\n    Revises: bb01, cc01\n\n"
+    )
 
 
 def test_graph_commands_never_import_sqlalchemy_or_networkx(tmp_path: Path) -> None:

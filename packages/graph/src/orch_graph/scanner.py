@@ -110,14 +110,7 @@ _by_name = operator.attrgetter("name")
 def read_header(filename: str | Path) -> dict[str, Any] | None:
     """Return a script's header fields, or None if the file declares no revision."""
     path = filename
-    try:
-        # A Path per script costs more than reading it; errors build one when needed.
-        with open(filename, encoding="utf-8") as script:  # noqa: PTH123
-            source = script.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScriptHeaderError(Path(path), None, f"cannot be read: {exc}") from exc
-    prologue = _prologue(source)
-    values, docstring = read_simple_header(prologue) or _ast_header(source, prologue, path)
+    values, docstring = _values_and_docstring(filename)
     if "revision" not in values:
         return None
     return {
@@ -127,6 +120,22 @@ def read_header(filename: str | Path) -> dict[str, Any] | None:
         "depends_on": _ids(values.get("depends_on"), "depends_on", path),
         "message": docstring.strip().splitlines()[0] if docstring.strip() else "",
     }
+
+
+def read_docstring(filename: str | Path) -> str:
+    """Return a script's docstring, stripped: what `history --verbose` shows of it in full."""
+    return _values_and_docstring(filename)[1].strip()
+
+
+def _values_and_docstring(filename: str | Path) -> tuple[dict[str, Any], str]:
+    try:
+        # A Path per script costs more than reading it; errors build one when needed.
+        with open(filename, encoding="utf-8") as script:  # noqa: PTH123
+            source = script.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScriptHeaderError(Path(filename), None, f"cannot be read: {exc}") from exc
+    prologue = _prologue(source)
+    return read_simple_header(prologue) or _ast_header(source, prologue, filename)
 
 
 def _ast_header(source: str, prologue: str, path: str | Path) -> tuple[dict[str, Any], str]:

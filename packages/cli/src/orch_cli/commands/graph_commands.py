@@ -12,6 +12,7 @@ import typer
 from orch_cli import output
 from orch_cli.context import load_project
 from orch_cli.errors import handled
+from orch_graph.scanner import read_docstring
 
 if TYPE_CHECKING:
     from orch_graph.graph import RevisionGraph
@@ -67,7 +68,9 @@ def verbose_block(graph: RevisionGraph, revision: Revision) -> str:
         lines.append(f"Branches into: {', '.join(sorted(graph.children(rev)))}")
     if revision.branch_labels:
         lines.append(f"Branch names: {', '.join(revision.branch_labels)}")
-    lines += [f"Path: {revision.path}", "", f"    {revision.message}", ""]
+    # The whole docstring, as Alembic prints it ("Revision ID:", "Revises:", "Create Date:").
+    doc = read_docstring(revision.filename) if revision.filename else revision.message
+    lines += [f"Path: {revision.path}", "", *(f"    {line}" for line in doc.splitlines()), ""]
     return "\n".join(lines)
 
 
