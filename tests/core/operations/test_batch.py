@@ -157,6 +157,29 @@ def test_batch_recreate_never_and_auto_in_place(sqlite_database: TestDatabase) -
     assert "note" in columns(sqlite_database, "parents")
 
 
+def test_batch_add_column_keeps_what_the_column_brings(database: TestDatabase) -> None:
+    # Moved (alter_column forces a copy on SQLite) or in place, a new column's foreign key,
+    # index=True and unique=True all reach the table.
+    with migrate(database) as op:
+        _schema(op)
+    with migrate(database) as op, op.batch_alter_table("children") as batch:
+        batch.alter_column("label", existing_type=sa.String(20), nullable=False)
+        batch.add_column(sa.Column("sibling_id", sa.Integer, sa.ForeignKey("children.id")))
+        batch.add_column(sa.Column("tag", sa.String(10), index=True))
+        batch.add_column(sa.Column("serial", sa.String(10), unique=True))
+    keys = inspect(database, lambda i: i.get_foreign_keys("children"))
+    assert sorted((k["constrained_columns"][0], k["referred_table"]) for k in keys) == [
+        ("parent_id", "parents"),
+        ("sibling_id", "children"),
+    ]
+    indexes = inspect(database, lambda i: i.get_indexes("children"))
+    assert [ix["column_names"] for ix in indexes if ix["name"] == "ix_children_tag"] == [["tag"]]
+    uniques = inspect(database, lambda i: i.get_unique_constraints("children"))
+    unique_indexes = [ix["column_names"] for ix in indexes if ix["unique"]]
+    assert ["serial"] in [u["column_names"] for u in uniques] + unique_indexes
+    assert rows(database, "SELECT count(*) FROM children") == [(6,)]
+
+
 def test_batch_reordering_and_insert_position(sqlite_database: TestDatabase) -> None:
     with migrate(sqlite_database) as op:
         _schema(op)

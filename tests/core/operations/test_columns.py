@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from orch_core.errors import UnsupportedOperation
-from tests.core.operations.helpers import columns, migrate, rows, users_table
+from tests.core.operations.helpers import columns, inspect, migrate, rows, users_table
 from tests.support.databases import TestDatabase
 
 
@@ -26,6 +26,42 @@ def test_add_column_with_default_and_comment(database: TestDatabase) -> None:
     assert rows(database, "SELECT id, email FROM users ORDER BY id") == [(1, "none"), (2, "none")]
     if database.kind != "sqlite":
         assert cols["score"]["comment"] == "points"
+
+
+def test_add_column_brings_its_indexes_and_constraints(database: TestDatabase) -> None:
+    # As Alembic: a column's unique=True, index=True and ForeignKey reach the table, never
+    # silently left out.
+    _seed(database)
+    with migrate(database) as op:
+        op.create_table("teams", sa.Column("id", sa.Integer, primary_key=True))
+        op.add_column("users", sa.Column("email", sa.String(80), unique=True, index=True))
+        op.add_column("users", sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id")))
+        active = sa.Boolean(create_constraint=True, name="ck_users_active")
+        op.add_column("users", sa.Column("active", active))  # a CHECK where no native boolean
+        code = sa.Column("code", sa.String(10), unique=True)
+        if database.kind == "sqlite":
+            # SQLite's ALTER TABLE cannot add a UNIQUE constraint: batch copies the table.
+            with pytest.raises(UnsupportedOperation, match="batch_alter_table"):
+                op.add_column("users", code)
+            with op.batch_alter_table("users") as batch:
+                batch.add_column(code)
+        else:
+            op.add_column("users", code)
+    indexes = {ix["name"]: ix for ix in inspect(database, lambda i: i.get_indexes("users"))}
+    assert indexes["ix_users_email"]["column_names"] == ["email"]
+    assert indexes["ix_users_email"]["unique"]
+    keys = inspect(database, lambda i: i.get_foreign_keys("users"))
+    assert [(k["constrained_columns"], k["referred_table"]) for k in keys] == [
+        (["team_id"], "teams")
+    ]
+    uniques = inspect(database, lambda i: i.get_unique_constraints("users"))
+    unique_index = [
+        ix for ix in indexes.values() if ix["unique"] and ix["column_names"] == ["code"]
+    ]
+    assert [u["column_names"] for u in uniques if u["column_names"] == ["code"]] or unique_index
+    checks = {c["name"] for c in inspect(database, lambda i: i.get_check_constraints("users"))}
+    assert ("ck_users_active" in checks) == (database.kind != "postgresql")
+    assert rows(database, "SELECT id, name FROM users ORDER BY id") == [(1, "ann"), (2, "bob")]
 
 
 def test_drop_column(database: TestDatabase) -> None:

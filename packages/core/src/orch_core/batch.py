@@ -193,6 +193,11 @@ class BatchOperations:
                 return True
             if isinstance(op, ops.DropColumnOp) and dialect.needs_recreate("drop_column"):
                 return True
+            if isinstance(op, ops.AddColumnOp) and dialect.needs_recreate("create_constraint"):
+                # In place unless it brings a UNIQUE (foreign keys and checks go inline).
+                _, constraints = self.context.renderer.column_table(op)
+                if any(isinstance(c, sa.UniqueConstraint) for c in constraints):
+                    return True
             if isinstance(op, (*_CONSTRAINT_OPS, ops.DropConstraintOp)) and dialect.needs_recreate(
                 "create_constraint"
             ):

@@ -92,6 +92,20 @@ class TableModel:
         self.columns = {n: self.columns[n] for n in names}
         if column.primary_key:
             self.pk = (self.pk[0], [*self.pk[1], column.name])
+        # What the column brings to a table (unique=True, index=True, a ForeignKey) is kept
+        # as the model's own, since the new table is built from bare columns. A type's CHECK
+        # (Boolean, Enum) comes back with the type itself.
+        holder = stub_table(self.name, self.schema)
+        holder.append_column(column)
+        for constraint in holder.constraints:
+            if (
+                not isinstance(constraint, sa.PrimaryKeyConstraint)
+                and constraint._create_rule is None
+            ):
+                self.constraints.append(_copy_constraint(constraint))
+        for index in holder.indexes:
+            indexed = [c.name for c in index.columns]
+            self.indexes.append(_Index(index.name, indexed, bool(index.unique), dict(index.kwargs)))
 
     def _drop_column(self, name: str) -> None:
         del self.columns[name]

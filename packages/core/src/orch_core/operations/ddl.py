@@ -27,10 +27,13 @@ class RenameTable(_TableDDL):
 
 
 class AddColumn(_TableDDL):
-    def __init__(self, column: sa.Column[Any]) -> None:
+    def __init__(self, column: sa.Column[Any], inline: tuple[sa.Constraint, ...] = ()) -> None:
+        """inline: the column's foreign keys and checks, written as column constraints
+        (`REFERENCES t (c)`, `CHECK (...)`) where ALTER cannot add them separately."""
         table = column.table
         super().__init__(table.name, table.schema)
         self.column = column
+        self.inline = inline
 
 
 class DropColumn(_TableDDL):
@@ -104,7 +107,28 @@ def _rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str
 @compiles(AddColumn)
 def _add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
     spec = compiler.get_column_specification(element.column)
-    return f"ALTER TABLE {_table(compiler, element)} ADD COLUMN {spec}"
+    inline = "".join(
+        _references(compiler, c)
+        if isinstance(c, sa.ForeignKeyConstraint)
+        else f" {compiler.process(c)}"
+        for c in element.inline
+    )
+    return f"ALTER TABLE {_table(compiler, element)} ADD COLUMN {spec}{inline}"
+
+
+def _references(compiler: DDLCompiler, constraint: sa.ForeignKeyConstraint) -> str:
+    """Return a one-column foreign key as a column constraint: `CONSTRAINT n REFERENCES t (c)`."""
+    (key,) = constraint.elements
+    preparer = compiler.preparer
+    name = preparer.format_constraint(constraint) if constraint.name is not None else None
+    untyped: Any = compiler  # SQLAlchemy leaves this one helper unannotated
+    remote = untyped.define_constraint_remote_table(constraint, key.column.table, preparer)
+    return (
+        (f" CONSTRAINT {name}" if name else "")
+        + f" REFERENCES {remote} ({preparer.quote(key.column.name)})"
+        + compiler.define_constraint_cascades(constraint)
+        + compiler.define_constraint_deferrability(constraint)
+    )
 
 
 @compiles(DropColumn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -101,19 +102,46 @@ class Renderer:
         ]
 
     def add_column(self, op: ops.AddColumnOp) -> Statements:
+        """ADD COLUMN, then what the column brings to its table, as Alembic does: its
+        constraints (unique=True, ForeignKey, a type's CHECK), its indexes (index=True) and
+        its comment. Where constraints cannot be added by ALTER (SQLite), foreign keys and
+        checks are written inline, and a UNIQUE is refused, pointing to batch_alter_table."""
+        table, constraints = self.column_table(op)
+        column = table.c[op.column.name]
+        inline: list[sa.Constraint] = []
+        if not self.dialect.native_constraint_changes:
+            inline = [c for c in constraints if not isinstance(c, sa.UniqueConstraint)]
+            if len(inline) < len(constraints):
+                raise self.unsupported(
+                    op,
+                    f"{self.dialect.name} cannot add a column with a UNIQUE constraint in "
+                    "place; use batch_alter_table (or create_index with unique=True)",
+                )
+        out: Statements = [alter.AddColumn(column, tuple(inline))]
+        out.extend(ddl.AddConstraint(c) for c in constraints if c not in inline)
+        out.extend(ddl.CreateIndex(ix) for ix in sorted(table.indexes, key=lambda i: i.name or ""))
+        if self.dialect.comments == "separate" and column.comment is not None:
+            out.append(ddl.SetColumnComment(column))
+        return out
+
+    def column_table(self, op: ops.AddColumnOp) -> tuple[sa.Table, list[sa.Constraint]]:
+        """Return a stub of the table with the new column, and the constraints the column
+        brings to it that this dialect creates (the primary key aside)."""
         column = detach(op.column)
         assert isinstance(column, sa.Column)
         table = stub_table(op.table_name, op.schema)
         table.append_column(column)
         add_referent_stubs(table)
-        out: Statements = [alter.AddColumn(column)]
-        if self.dialect.native_constraint_changes:
-            out.extend(
-                ddl.AddConstraint(fk.constraint) for fk in column.foreign_keys if fk.constraint
-            )
-        if self.dialect.comments == "separate" and column.comment is not None:
-            out.append(ddl.SetColumnComment(column))
-        return out
+        # A type's own CHECK (Boolean, Enum with create_constraint) only where the dialect
+        # lacks the native type: SQLAlchemy's rule for it, asked as at CREATE TABLE.
+        asked = SimpleNamespace(dialect=self.sa_dialect)
+        constraints = [
+            c
+            for c in table.constraints
+            if not isinstance(c, sa.PrimaryKeyConstraint)
+            and (c._create_rule is None or c._create_rule(asked))
+        ]
+        return table, sorted(constraints, key=_constraint_order)
 
     def drop_column(self, op: ops.DropColumnOp) -> Statements:
         if self.dialect.needs_recreate("drop_column"):
@@ -281,3 +309,9 @@ def build_constraint(op: Any) -> sa.Constraint:
         constraint = sa.CheckConstraint(condition, name=op.constraint_name)
     table.append_constraint(constraint)
     return constraint
+
+
+def _constraint_order(constraint: sa.Constraint) -> tuple[str, str, tuple[str, ...]]:
+    """Order a table's constraints (a set) the same way every time: offline SQL is stable."""
+    columns = getattr(constraint, "columns", ())
+    return (type(constraint).__name__, str(constraint.name or ""), tuple(c.name for c in columns))

@@ -33,6 +33,9 @@ def add_referent_stubs(table: sa.Table) -> None:
         table_key, _, column = spec.rpartition(".")
         schema, _, name = table_key.rpartition(".")
         if table_key == table.key or (not schema and name == table.name and not table.schema):
+            # A reference to the table itself (a stub, when a column is added): the referenced
+            # column may be one the stub does not hold.
+            stub_table(table.name, table.schema, [column], table.metadata)
             continue
         stub_table(name, schema or None, [column], table.metadata)
 
