@@ -291,3 +291,55 @@ def test_a_migrator_killed_mid_step_leaves_the_truth_and_no_lock(
         assert [s.revision for s in result.steps] == ["a3"]
     assert runner.current() == ("a3",)
     runner.dispose()
+
+
+def test_own_version_and_history_tables_in_their_own_schema(
+    database: TestDatabase, tmp_path: Path
+) -> None:
+    # Two services sharing one server database keep their rows apart: each database entry
+    # names its version and history tables (and, on PostgreSQL, their schema).
+    schema = "bookkeeping" if database.kind == "postgresql" else None
+    if schema:
+        engine = database.engine()
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        engine.dispose()
+    extra: dict[str, object] = {"version_table": "app_version", "history_table": "app_history"}
+    if schema:
+        extra["version_table_schema"] = schema
+    scripts = [Script("a1"), Script("a2", "a1")]
+    config = write_project(
+        tmp_path, {"app": scripts}, {"main": Database(database.url, ["app"], extra=extra)}
+    )
+    project = Project.load(config, environ={})
+    main = project.config.databases["main"]
+    runner = DatabaseRunner(main, project.view(main), run_id="own-tables")
+    try:
+        runner.migrate("up", "heads")
+        runner.migrate("down", "a1")
+        assert runner.current() == ("a1",)
+    finally:
+        runner.dispose()
+    engine = database.engine()
+    try:
+        inspector = sa.inspect(engine)
+        assert {"app_version", "app_history"} <= set(inspector.get_table_names(schema=schema))
+        assert "alembic_version" not in inspector.get_table_names()
+        prefix = f"{schema}." if schema else ""
+        with engine.connect() as conn:
+            assert conn.execute(sa.text(f"SELECT version_num FROM {prefix}app_version")).all() == [
+                ("a1",)
+            ]
+            found = conn.execute(
+                sa.text(
+                    f"SELECT revision, direction, run_id FROM {prefix}app_history"
+                    " WHERE outcome <> 'started' ORDER BY id"
+                )
+            ).all()
+        assert [tuple(r) for r in found] == [
+            ("a1", "up", "own-tables"),
+            ("a2", "up", "own-tables"),
+            ("a2", "down", "own-tables"),
+        ]
+    finally:
+        engine.dispose()
