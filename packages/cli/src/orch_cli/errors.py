@@ -19,6 +19,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_LOCK_TIMEOUT = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,22 @@ class CliError:
     hint: str
     exit_code: int
 
+
+INTERRUPTED = CliError(
+    "interrupted",
+    "interrupted: each database stopped after a whole step; its version table says where",
+    "run the same command again to go on from there",
+    EXIT_INTERRUPTED,
+)
+
+# Ctrl-C where no run was under way to stop gently, or a second Ctrl-C that quits at once.
+QUIT = CliError(
+    "interrupted",
+    "interrupted",
+    "a step under way was rolled back (MariaDB: recorded as started); `orch current` shows "
+    "where each database is",
+    EXIT_INTERRUPTED,
+)
 
 # The core errors a user can cause or meet, most specific first: code, hint, exit code.
 _CORE_ERRORS: tuple[tuple[type[core.OrchError], str, str, int], ...] = (
@@ -132,8 +149,12 @@ def handled(as_json: bool = False) -> Iterator[None]:
     """Run a command body, turning any error into a message and an exit code."""
     try:
         yield
-    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+    except (typer.Exit, typer.Abort):
         raise
+    except KeyboardInterrupt:
+        # Ctrl-C outside a migration's own handling (or a second one during it): no traceback.
+        report(QUIT, as_json)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except BrokenPipeError:
         # The reader went away (`orch history | head`): nothing more to tell it, and no error
         # to report. What is still buffered for it goes nowhere.

@@ -8,6 +8,7 @@ class Event(StrEnum):
 
     RUN_STARTED = "run.started"
     RUN_FINISHED = "run.finished"
+    RUN_INTERRUPTED = "run.interrupted"
     DB_PLANNED = "db.planned"
     DB_STARTED = "db.started"
     DB_FINISHED = "db.finished"

@@ -20,10 +20,10 @@ from orch_core.loader import ScriptLoader
 from orch_core.outcomes import DatabaseOutcome, Outcome, RunSummary
 from orch_core.progress import Progress
 from orch_core.project import Project
-from orch_core.run_state import RunState, StopFlag
+from orch_core.run_state import RunState, StopFlag, ctrl_c_stops
 from orch_core.runner import DatabaseRunner
 from orch_core.targets import scope_target
-from orch_core.workers import run_in_workers, share, worker_count
+from orch_core.workers import run_flags, run_in_workers, share, worker_count
 from orch_graph.plan import Plan
 
 __all__ = ["DatabaseOutcome", "Orchestrator", "Outcome", "RunSummary"]
@@ -117,7 +117,9 @@ class Orchestrator:
         self.log.info(Event.RUN_STARTED, direction=direction, target=target, databases=list(order))
         threads = max(1, min(self.concurrency, len(order)))
 
-        def make_state(relay: Progress, stop: StopFlag | None = None) -> RunState:
+        def make_state(
+            relay: Progress, stop: StopFlag | None = None, interrupt: StopFlag | None = None
+        ) -> RunState:
             return RunState(
                 self,
                 targets=targets,
@@ -126,28 +128,33 @@ class Orchestrator:
                 keep_going=keep_going,
                 progress=relay,
                 stop=stop,
+                interrupt=interrupt,
             )
 
         progress = progress or Progress()
         groups = _groups(dependencies)
         workers = worker_count(len(groups), self.concurrency) if self.processes else 1
-        if workers > 1:
-            shares = share(groups, workers)
-            per_worker = max(1, -(-threads // len(shares)))
-            finished = run_in_workers(
-                shares,
-                order=order,
-                direction=direction,
-                threads=per_worker,
-                make_state=make_state,
-                progress=progress,
-            )
-        else:
-            finished = make_state(progress).run(order, direction, threads)
-        summary = RunSummary(self.run_id, direction, target, {n: finished[n] for n in order})
+        stop, interrupt = run_flags(processes=workers > 1)
+        with ctrl_c_stops(stop, interrupt, self.log):
+            if workers > 1:
+                shares = share(groups, workers)
+                finished = run_in_workers(
+                    shares,
+                    order=order,
+                    direction=direction,
+                    threads=max(1, -(-threads // len(shares))),
+                    make_state=make_state,
+                    progress=progress,
+                    flags=(stop, interrupt),
+                )
+            else:
+                finished = make_state(progress, stop, interrupt).run(order, direction, threads)
+        interrupted = interrupt.is_set()
+        outcomes = {n: finished[n] for n in order}
+        summary = RunSummary(self.run_id, direction, target, outcomes, interrupted)
         self.log.info(
             Event.RUN_FINISHED,
-            outcome="succeeded" if summary.ok else "failed",
+            outcome="interrupted" if interrupted else "succeeded" if summary.ok else "failed",
             databases={n: o.outcome.value for n, o in summary.databases.items()},
         )
         return summary

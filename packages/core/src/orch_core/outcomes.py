@@ -16,6 +16,7 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
     FAILED = "failed"
     SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"  # stopped between two steps: at its last committed one
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class RunSummary:
     direction: str
     target: str
     databases: dict[str, DatabaseOutcome] = field(default_factory=dict)
+    interrupted: bool = False  # Ctrl-C (SIGINT): running steps finished, nothing new began
 
     @property
     def ok(self) -> bool:

@@ -6,10 +6,13 @@ already holds a thread: the pool cannot deadlock.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Protocol
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Protocol
 
 from orch_core.config import DatabaseConfig
 from orch_core.errors import OrchError
@@ -21,6 +24,10 @@ from orch_graph.plan import Step
 
 if TYPE_CHECKING:
     from orch_core.orchestrator import Orchestrator
+
+
+# Outcomes of a database that did not get where its dependants need it.
+_NOT_THERE = frozenset({Outcome.FAILED, Outcome.SKIPPED, Outcome.INTERRUPTED})
 
 
 class StopFlag(Protocol):
@@ -47,7 +54,10 @@ class RunState:
         keep_going: bool,
         progress: Progress,
         stop: StopFlag | None = None,
+        interrupt: StopFlag | None = None,
     ) -> None:
+        """stop: set after a failure, nothing new starts; interrupt: set on Ctrl-C, running
+        databases also stop, each after the step under way."""
         self.orchestrator = orchestrator
         self.targets = targets
         self.order = order
@@ -55,6 +65,7 @@ class RunState:
         self.keep_going = keep_going
         self.progress = progress
         self.stop = stop or threading.Event()
+        self.interrupt = interrupt or threading.Event()
         self.condition = threading.Condition()
         self.applied: dict[str, set[str]] = {name: set() for name in order}
         self.finished: dict[str, DatabaseOutcome] = {}
@@ -82,6 +93,7 @@ class RunState:
         hooks = StepHooks(
             before=lambda step: self._wait_for(config, step),
             after=lambda step: self._applied(name, step),
+            stop=self.interrupt.is_set,
         )
         try:
             result = runner.migrate(direction, self.targets[name], hooks)
@@ -89,8 +101,12 @@ class RunState:
             outcome = self._failed(name, runner, exc, started)
         else:
             kind = Outcome.SUCCEEDED if result.steps else Outcome.UNCHANGED
+            reason = None
+            if result.stopped:
+                kind = Outcome.INTERRUPTED
+                reason = f"interrupted after {len(result.steps)} step(s); the rest is pending"
             outcome = DatabaseOutcome(
-                name, kind, result.before, result.after, result.steps, _ms(started)
+                name, kind, result.before, result.after, result.steps, _ms(started), reason=reason
             )
         finally:
             runner.dispose()
@@ -130,13 +146,17 @@ class RunState:
                 if self.stop.is_set():
                     break
                 self.condition.wait_for(lambda b=before: b in self.finished)  # type: ignore[misc]
-                if self.finished[before].outcome in {Outcome.FAILED, Outcome.SKIPPED}:
+                if self.finished[before].outcome in _NOT_THERE:
+                    if self.interrupt.is_set():
+                        return "not started: the run was interrupted"
                     return f"not started: database {before}, which it must follow, did not finish"
             return self._stop_reason()
 
     def _stop_reason(self) -> str | None:
         """Return why nothing new may start, if the run has stopped (another thread, or another
         worker process, may stop it)."""
+        if self.interrupt.is_set():
+            return "not started: the run was interrupted"
         return "not started: the run stopped after a failure" if self.stop.is_set() else None
 
     def _wait_for(self, config: DatabaseConfig, step: Step) -> None:
@@ -158,7 +178,7 @@ class RunState:
             if revision in self.applied[provider]:
                 return
             outcome = self.finished[provider]
-        if outcome.outcome in {Outcome.FAILED, Outcome.SKIPPED}:
+        if outcome.outcome in _NOT_THERE:
             raise DependencyFailed(
                 f"stopped: database {provider} did not reach {revision}, which {waiter} needs"
             )
@@ -168,6 +188,35 @@ class RunState:
             self.applied[name].add(step.revision)
             self.condition.notify_all()
         self.progress.step(name, step.revision, step.direction)
+
+
+@contextmanager
+def ctrl_c_stops(stop: StopFlag, interrupt: StopFlag, log: Any) -> Iterator[None]:
+    """While the block runs, a first Ctrl-C (SIGINT) stops the run as a user means it: each
+    running database after its step under way, none new, said at once; a second one quits.
+
+    A signal handler, not a caught KeyboardInterrupt: the exception would surface wherever
+    the main thread happens to be, in the middle of relaying a worker's message, say."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals; a caller's thread keeps Python's
+        return
+
+    def on_sigint(_signal: int, _frame: object) -> None:
+        if interrupt.is_set():
+            raise KeyboardInterrupt
+        interrupt.set()
+        stop.set()
+        log.warning(
+            Event.RUN_INTERRUPTED,
+            action="each running database stops after its step under way; none starts "
+            "(Ctrl-C again to quit at once)",
+        )
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _ms(started: float) -> int:

@@ -65,6 +65,7 @@ class DatabaseResult:
     before: tuple[str, ...]
     after: tuple[str, ...]
     steps: tuple[StepResult, ...]
+    stopped: bool = False  # asked to stop (hooks.stop) before the plan's last step
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class StepHooks:
 
     before: Callable[[Step], None] = lambda step: None
     after: Callable[[Step], None] = lambda step: None
+    # Asked before each step: True ends the run of this database there, after a whole step.
+    stop: Callable[[], bool] = lambda: False
 
 
 def _now() -> dt.datetime:
@@ -158,7 +161,8 @@ class DatabaseRunner:
             results = self._apply_all(conn, plan, hooks)
             with conn.begin():
                 after = self.recorder.heads(conn)
-        return DatabaseResult(self.config.name, before, after, results)
+        stopped = len(results) < len(plan.steps)
+        return DatabaseResult(self.config.name, before, after, results, stopped)
 
     def stamp(self, target: str, purge: bool = False) -> DatabaseResult:
         """Set the version rows to target without running scripts (purge: ignore what is there)."""
@@ -227,6 +231,8 @@ class DatabaseRunner:
         outer = conn.begin() if per_run and plan.steps else nullcontext()
         with outer:
             for step in plan.steps:
+                if hooks.stop():
+                    break
                 hooks.before(step)
                 results.append(self._apply(conn, step, nested=per_run))
                 hooks.after(step)

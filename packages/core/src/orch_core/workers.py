@@ -17,7 +17,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
@@ -28,8 +30,9 @@ from orch_core.outcomes import DatabaseOutcome, Outcome
 from orch_core.progress import Progress
 from orch_core.run_state import RunState, StopFlag
 
-# Builds the RunState a worker runs its share with: given its progress relay and the stop flag.
-StateFactory = Callable[[Progress, StopFlag], RunState]
+# Builds the RunState a worker runs its share with: given its progress relay, the stop flag
+# (a failure: start nothing new) and the interrupt flag (Ctrl-C: also stop between steps).
+StateFactory = Callable[[Progress, StopFlag, StopFlag], RunState]
 
 
 class WorkerDied(OrchError):
@@ -67,10 +70,13 @@ def run_in_workers(
     threads: int,
     make_state: StateFactory,
     progress: Progress,
+    flags: tuple[StopFlag, StopFlag],
 ) -> dict[str, DatabaseOutcome]:
-    """Run each share in a forked worker; return every database's outcome."""
+    """Run each share in a forked worker; return every database's outcome.
+
+    flags: the stop and interrupt flags, made by `run_flags(processes=True)` to be shared."""
     context = multiprocessing.get_context("fork")
-    stop = context.Event()
+    stop, interrupt = flags
     readers: dict[Connection, tuple[Any, list[str]]] = {}
     for names in shares:
         chosen = set(names)
@@ -78,7 +84,7 @@ def run_in_workers(
         reader, writer = context.Pipe(duplex=False)
         process = context.Process(
             target=_work,
-            args=(make_state, stop, writer),
+            args=(make_state, stop, interrupt, writer),
             kwargs={"names": mine, "direction": direction, "threads": threads},
             daemon=True,
         )
@@ -103,6 +109,14 @@ def run_in_workers(
                 continue
             _relay(message, progress, outcomes)
     return outcomes
+
+
+def run_flags(processes: bool) -> tuple[StopFlag, StopFlag]:
+    """Return a run's stop and interrupt flags: shared with forked workers, or in-process."""
+    if processes:
+        context = multiprocessing.get_context("fork")
+        return context.Event(), context.Event()
+    return threading.Event(), threading.Event()
 
 
 def _relay(message: tuple[Any, ...], progress: Progress, outcomes: dict[str, Any]) -> None:
@@ -132,6 +146,7 @@ class _Relay(Progress):
 def _work(
     make_state: StateFactory,
     stop: StopFlag,
+    interrupt: StopFlag,
     pipe: Connection,
     *,
     names: list[str],
@@ -139,7 +154,9 @@ def _work(
     threads: int,
 ) -> None:
     """A worker's body: migrate its share, then send each outcome."""
-    state = make_state(_Relay(pipe), stop)
+    # Ctrl-C reaches the whole process group: the parent decides, and sets the flags.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    state = make_state(_Relay(pipe), stop, interrupt)
     for name, outcome in state.run(names, direction, threads).items():
         pipe.send(("outcome", name, _portable(outcome)))
     pipe.close()

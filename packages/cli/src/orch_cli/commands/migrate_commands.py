@@ -9,7 +9,7 @@ import typer
 
 from orch_cli import output
 from orch_cli.context import load_project, options
-from orch_cli.errors import EXIT_FAILED, describe, handled, report
+from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
 
 if TYPE_CHECKING:
     from orch_core.config import DatabaseConfig
@@ -82,6 +82,9 @@ def _move(
             return
         summary = _run_with_progress(orchestrator, databases, direction, target, keep_going)
     _print_summary(summary)
+    if summary.interrupted:
+        report(INTERRUPTED, as_json=False)
+        raise typer.Exit(INTERRUPTED.exit_code)
     if not summary.ok:
         error = summary.first_error
         if error is not None:
