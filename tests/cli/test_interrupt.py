@@ -16,8 +16,8 @@ from tests.support.projects import Database, Script, write_project
 CTRL_C = "import os, signal, time\nos.killpg(os.getpgid(0), signal.SIGINT)\ntime.sleep(0.5)"
 
 
-def interrupted_run(config: Path) -> dict[str, list[str]]:
-    """Run `upgrade --all-dbs heads` until its Ctrl-C; return the summary's rows by database."""
+def interrupted_run(config: Path, exit_code: int = 130) -> dict[str, list[str]]:
+    """Run `upgrade --all-dbs heads` until a signal stops it; return the summary rows by name."""
     process = subprocess.Popen(
         [str(ORCH), "--config", str(config), "upgrade", "--all-dbs", "heads"],
         stdout=subprocess.PIPE,
@@ -26,7 +26,7 @@ def interrupted_run(config: Path) -> dict[str, list[str]]:
         start_new_session=True,  # its own process group: the Ctrl-C stays there
     )
     stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
+    assert process.returncode == exit_code, stderr
     assert "Traceback" not in stderr
     assert "error: interrupted: each database stopped after a whole step" in stderr
     return {line.split("\t")[0]: line.split("\t") for line in stdout.splitlines()[1:]}
@@ -51,6 +51,19 @@ def test_ctrl_c_in_one_process_stops_after_the_step_and_starts_nothing(tmp_path:
     assert again.returncode == 0, again.stderr
     assert heads(tmp_path, "aa") == ["aa03"]
     assert heads(tmp_path, "bb") == ["bb02"]
+
+
+def test_sigterm_from_a_service_manager_stops_the_run_the_same_way(tmp_path: Path) -> None:
+    # Kubernetes and systemd end a job with SIGTERM to the process: exit 143 (128 + 15).
+    sigterm = "import os, signal, time\nos.kill(os.getpid(), signal.SIGTERM)\ntime.sleep(0.3)"
+    aa = chain("aa", 3)
+    aa[1] = Script("aa02", "aa01", upgrade=sigterm)
+    config = write_project(
+        tmp_path, {"aa": aa}, {"one": Database(f"sqlite:///{tmp_path}/aa.db", ["aa"])}
+    )
+    rows = interrupted_run(config, exit_code=143)
+    assert rows["one"][1:4] == ["interrupted", "2", "aa02"]
+    assert heads(tmp_path, "aa") == ["aa02"]
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs for two workers")

@@ -20,7 +20,7 @@ from orch_core.loader import ScriptLoader
 from orch_core.outcomes import DatabaseOutcome, Outcome, RunSummary
 from orch_core.progress import Progress
 from orch_core.project import Project
-from orch_core.run_state import RunState, StopFlag, ctrl_c_stops
+from orch_core.run_state import RunState, StopFlag, stop_on_signals
 from orch_core.runner import DatabaseRunner
 from orch_core.targets import scope_target
 from orch_core.workers import run_flags, run_in_workers, share, worker_count
@@ -135,7 +135,7 @@ class Orchestrator:
         groups = _groups(dependencies)
         workers = worker_count(len(groups), self.concurrency) if self.processes else 1
         stop, interrupt = run_flags(processes=workers > 1)
-        with ctrl_c_stops(stop, interrupt, self.log):
+        with stop_on_signals(stop, interrupt, self.log) as stopped_by:
             if workers > 1:
                 shares = share(groups, workers)
                 finished = run_in_workers(
@@ -149,12 +149,12 @@ class Orchestrator:
                 )
             else:
                 finished = make_state(progress, stop, interrupt).run(order, direction, threads)
-        interrupted = interrupt.is_set()
         outcomes = {n: finished[n] for n in order}
-        summary = RunSummary(self.run_id, direction, target, outcomes, interrupted)
+        signal_name = stopped_by[0] if stopped_by else None
+        summary = RunSummary(self.run_id, direction, target, outcomes, signal_name)
         self.log.info(
             Event.RUN_FINISHED,
-            outcome="interrupted" if interrupted else "succeeded" if summary.ok else "failed",
+            outcome="interrupted" if signal_name else "succeeded" if summary.ok else "failed",
             databases={n: o.outcome.value for n, o in summary.databases.items()},
         )
         return summary

@@ -41,7 +41,13 @@ class RunSummary:
     direction: str
     target: str
     databases: dict[str, DatabaseOutcome] = field(default_factory=dict)
-    interrupted: bool = False  # Ctrl-C (SIGINT): running steps finished, nothing new began
+    # The signal (SIGINT, SIGTERM) that stopped the run: running steps finished, none began.
+    stopped_by: str | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        """Return whether a signal stopped the run before every database was done."""
+        return self.stopped_by is not None
 
     @property
     def ok(self) -> bool:

@@ -190,33 +190,42 @@ class RunState:
         self.progress.step(name, step.revision, step.direction)
 
 
-@contextmanager
-def ctrl_c_stops(stop: StopFlag, interrupt: StopFlag, log: Any) -> Iterator[None]:
-    """While the block runs, a first Ctrl-C (SIGINT) stops the run as a user means it: each
-    running database after its step under way, none new, said at once; a second one quits.
+# Ctrl-C at a terminal; what a deployment sends to end a job (Kubernetes, systemd, CI).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    A signal handler, not a caught KeyboardInterrupt: the exception would surface wherever
-    the main thread happens to be, in the middle of relaying a worker's message, say."""
+
+@contextmanager
+def stop_on_signals(stop: StopFlag, interrupt: StopFlag, log: Any) -> Iterator[list[str]]:
+    """While the block runs, a first SIGINT or SIGTERM stops the run gently: each running
+    database after its step under way, none new, said at once; a second one quits.
+
+    Yields the list that receives the name of the signal that stopped the run. A signal
+    handler, not a caught KeyboardInterrupt: the exception would surface wherever the main
+    thread happens to be, in the middle of relaying a worker's message, say."""
+    received: list[str] = []
     if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may handle signals; a caller's thread keeps Python's
+        yield received  # only the main thread may handle signals; a caller's keeps Python's
         return
 
-    def on_sigint(_signal: int, _frame: object) -> None:
+    def on_signal(number: int, _frame: object) -> None:
         if interrupt.is_set():
             raise KeyboardInterrupt
+        received.append(signal.Signals(number).name)
         interrupt.set()
         stop.set()
         log.warning(
             Event.RUN_INTERRUPTED,
+            signal=received[0],
             action="each running database stops after its step under way; none starts "
-            "(Ctrl-C again to quit at once)",
+            "(the same signal again quits at once)",
         )
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {number: signal.signal(number, on_signal) for number in STOP_SIGNALS}
     try:
-        yield
+        yield received
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _ms(started: float) -> int:

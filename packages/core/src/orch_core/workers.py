@@ -28,7 +28,7 @@ from typing import Any
 from orch_core.errors import OrchError
 from orch_core.outcomes import DatabaseOutcome, Outcome
 from orch_core.progress import Progress
-from orch_core.run_state import RunState, StopFlag
+from orch_core.run_state import STOP_SIGNALS, RunState, StopFlag
 
 # Builds the RunState a worker runs its share with: given its progress relay, the stop flag
 # (a failure: start nothing new) and the interrupt flag (Ctrl-C: also stop between steps).
@@ -154,8 +154,10 @@ def _work(
     threads: int,
 ) -> None:
     """A worker's body: migrate its share, then send each outcome."""
-    # Ctrl-C reaches the whole process group: the parent decides, and sets the flags.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C reaches the whole process group, and a service manager's SIGTERM may: the
+    # parent decides, and sets the flags.
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
     state = make_state(_Relay(pipe), stop, interrupt)
     for name, outcome in state.run(names, direction, threads).items():
         pipe.send(("outcome", name, _portable(outcome)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import signal
 from typing import TYPE_CHECKING
 
 import typer
@@ -82,9 +83,9 @@ def _move(
             return
         summary = _run_with_progress(orchestrator, databases, direction, target, keep_going)
     _print_summary(summary)
-    if summary.interrupted:
+    if summary.stopped_by:
         report(INTERRUPTED, as_json=False)
-        raise typer.Exit(INTERRUPTED.exit_code)
+        raise typer.Exit(128 + signal.Signals[summary.stopped_by].value)  # 130, 143
     if not summary.ok:
         error = summary.first_error
         if error is not None:
