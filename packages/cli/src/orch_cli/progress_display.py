@@ -32,9 +32,9 @@ class StatusLine(Progress):
     def started(self, database: str) -> None:
         self._show(f"{database}: started")
 
-    def step(self, database: str, revision: str, direction: str) -> None:
+    def step(self, database: str, revision: str, direction: str, count: int = 1) -> None:
         with self._lock:
-            self.steps += 1
+            self.steps += count
         self._show(f"{database}: {direction} {revision}")
 
     def finished(self, database: str, outcome: str) -> None:

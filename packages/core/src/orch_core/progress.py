@@ -9,8 +9,8 @@ class Progress:
     def started(self, database: str) -> None:
         """A database has started migrating."""
 
-    def step(self, database: str, revision: str, direction: str) -> None:
-        """A database has applied one step."""
+    def step(self, database: str, revision: str, direction: str, count: int = 1) -> None:
+        """A database has applied `count` more steps, the last of them `revision`."""
 
     def finished(self, database: str, outcome: str) -> None:
         """A database has finished, with an outcome such as succeeded or failed."""

@@ -20,6 +20,7 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
@@ -127,20 +128,46 @@ def _relay(message: tuple[Any, ...], progress: Progress, outcomes: dict[str, Any
         getattr(progress, kind)(*rest)
 
 
+# A worker tells the parent about its steps at most this often: a message per step costs both
+# processes CPU (a fleet of small steps ran 4% slower), and a person reads no faster.
+_STEP_INTERVAL = 0.1
+
+
 class _Relay(Progress):
-    """Progress of a worker, sent to the parent."""
+    """Progress of a worker, sent to the parent; steps gathered between two messages."""
 
     def __init__(self, pipe: Connection) -> None:
         self.pipe = pipe
+        self._lock = threading.Lock()  # the worker's threads report at once; one sender
+        self._steps: dict[str, tuple[str, str, int]] = {}  # database: last step, steps since
+        self._sent = 0.0
 
     def started(self, database: str) -> None:
-        self.pipe.send(("started", database))
+        self._send(("started", database))
 
-    def step(self, database: str, revision: str, direction: str) -> None:
-        self.pipe.send(("step", database, revision, direction))
+    def step(self, database: str, revision: str, direction: str, count: int = 1) -> None:
+        with self._lock:
+            since = self._steps.get(database, ("", "", 0))[2]
+            self._steps[database] = (revision, direction, since + count)
+            if time.monotonic() - self._sent < _STEP_INTERVAL:
+                return
+            self._flush()
 
     def finished(self, database: str, outcome: str) -> None:
-        self.pipe.send(("finished", database, outcome))
+        with self._lock:
+            self._flush()
+            self.pipe.send(("finished", database, outcome))
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        with self._lock:
+            self.pipe.send(message)
+
+    def _flush(self) -> None:
+        """Send the steps gathered so far (the lock is held)."""
+        for database, (revision, direction, count) in self._steps.items():
+            self.pipe.send(("step", database, revision, direction, count))
+        self._steps.clear()
+        self._sent = time.monotonic()
 
 
 def _work(
