@@ -31,7 +31,8 @@ _NOT_THERE = frozenset({Outcome.FAILED, Outcome.SKIPPED, Outcome.INTERRUPTED})
 
 
 class StopFlag(Protocol):
-    """Set once a failure stops the run: a threading.Event, or a multiprocessing one."""
+    """A flag a run's threads, or its worker processes, share: a threading.Event, or a
+    multiprocessing one."""
 
     def set(self) -> None: ...
     def is_set(self) -> bool: ...
@@ -56,8 +57,8 @@ class RunState:
         stop: StopFlag | None = None,
         interrupt: StopFlag | None = None,
     ) -> None:
-        """stop: set after a failure, nothing new starts; interrupt: set on Ctrl-C, running
-        databases also stop, each after the step under way."""
+        """stop: set after a failure, nothing new starts; interrupt: set on Ctrl-C or SIGTERM,
+        running databases also stop, each after the step under way."""
         self.orchestrator = orchestrator
         self.targets = targets
         self.order = order

@@ -32,7 +32,7 @@ from orch_core.progress import Progress
 from orch_core.run_state import STOP_SIGNALS, RunState, StopFlag
 
 # Builds the RunState a worker runs its share with: given its progress relay, the stop flag
-# (a failure: start nothing new) and the interrupt flag (Ctrl-C: also stop between steps).
+# (a failure: start nothing new) and the interrupt flag (a signal: also stop between steps).
 StateFactory = Callable[[Progress, StopFlag, StopFlag], RunState]
 
 
