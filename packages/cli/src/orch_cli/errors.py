@@ -43,8 +43,8 @@ INTERRUPTED = CliError(
 QUIT = CliError(
     "interrupted",
     "interrupted",
-    "a step under way was rolled back (MariaDB: recorded as started); `orch current` shows "
-    "where each database is",
+    "a step that was under way rolled back (on MariaDB its `started` row tells the next run); "
+    "`orch current` shows where each database is",
     EXIT_INTERRUPTED,
 )
 
