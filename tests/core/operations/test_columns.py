@@ -35,6 +35,7 @@ def test_add_column_brings_its_indexes_and_constraints(database: TestDatabase) -
     with migrate(database) as op:
         op.create_table("teams", sa.Column("id", sa.Integer, primary_key=True))
         op.add_column("users", sa.Column("email", sa.String(80), unique=True, index=True))
+        op.add_column("users", sa.Column("nick", sa.String(20), key="nickname", index=True))
         op.add_column("users", sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id")))
         active = sa.Boolean(create_constraint=True, name="ck_users_active")
         op.add_column("users", sa.Column("active", active))  # a CHECK where no native boolean
@@ -50,6 +51,7 @@ def test_add_column_brings_its_indexes_and_constraints(database: TestDatabase) -
     indexes = {ix["name"]: ix for ix in inspect(database, lambda i: i.get_indexes("users"))}
     assert indexes["ix_users_email"]["column_names"] == ["email"]
     assert indexes["ix_users_email"]["unique"]
+    assert indexes["ix_users_nick"]["column_names"] == ["nick"]  # a column keyed apart
     keys = inspect(database, lambda i: i.get_foreign_keys("users"))
     assert [(k["constrained_columns"], k["referred_table"]) for k in keys] == [
         (["team_id"], "teams")

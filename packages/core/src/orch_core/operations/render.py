@@ -106,8 +106,8 @@ class Renderer:
         constraints (unique=True, ForeignKey, a type's CHECK), its indexes (index=True) and
         its comment. Where constraints cannot be added by ALTER (SQLite), foreign keys and
         checks are written inline, and a UNIQUE is refused, pointing to batch_alter_table."""
-        table, constraints = self.column_table(op)
-        column = table.c[op.column.name]
+        column, constraints = self.column_table(op)
+        table = column.table
         inline: list[sa.Constraint] = []
         if not self.dialect.native_constraint_changes:
             inline = [c for c in constraints if not isinstance(c, sa.UniqueConstraint)]
@@ -124,9 +124,9 @@ class Renderer:
             out.append(ddl.SetColumnComment(column))
         return out
 
-    def column_table(self, op: ops.AddColumnOp) -> tuple[sa.Table, list[sa.Constraint]]:
-        """Return a stub of the table with the new column, and the constraints the column
-        brings to it that this dialect creates (the primary key aside)."""
+    def column_table(self, op: ops.AddColumnOp) -> tuple[sa.Column[Any], list[sa.Constraint]]:
+        """Return the new column on a stub of its table, and the constraints the column
+        brings to the table that this dialect creates (the primary key aside)."""
         column = detach(op.column)
         assert isinstance(column, sa.Column)
         table = stub_table(op.table_name, op.schema)
@@ -141,7 +141,7 @@ class Renderer:
             if not isinstance(c, sa.PrimaryKeyConstraint)
             and (c._create_rule is None or c._create_rule(asked))
         ]
-        return table, sorted(constraints, key=_constraint_order)
+        return column, sorted(constraints, key=_constraint_order)
 
     def drop_column(self, op: ops.DropColumnOp) -> Statements:
         if self.dialect.needs_recreate("drop_column"):
