@@ -188,3 +188,15 @@ def test_errors_as_json(orch: Invoke, tmp_path: Path) -> None:
     assert error["code"] == "ambiguous_revision"
     assert "aa01" in error["message"]
     assert error["hint"]
+
+
+@pytest.mark.parametrize(
+    ("rev_range", "fragment"),
+    [("abc", "expected START:END"), ("current:", "see `orch current`")],
+)
+def test_a_bad_history_range(orch: Invoke, tmp_path: Path, rev_range: str, fragment: str) -> None:
+    result = orch("--config", str(demo(tmp_path)), "history", "-r", rev_range)
+    assert result.exit_code == 2
+    no_traceback(result)
+    assert fragment in result.stderr
+    assert "bug in orch" not in result.stderr

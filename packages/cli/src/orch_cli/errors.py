@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import click
 import typer
 
 from orch_core import errors as core
@@ -91,6 +92,9 @@ def describe(exc: BaseException) -> CliError:
     message = mask_text(str(exc))
     if isinstance(exc, GraphError):
         return CliError(_code(exc), message, _graph_hint(exc), EXIT_BAD_INPUT)
+    if isinstance(exc, click.UsageError):  # an option's value checked in a command's body
+        hint = "see `orch COMMAND --help` for what each option takes"
+        return CliError("usage_error", mask_text(exc.format_message()), hint, EXIT_BAD_INPUT)
     for kind, code, hint, exit_code in _CORE_ERRORS:
         if isinstance(exc, kind):
             return CliError(code, message, hint, exit_code)

@@ -136,6 +136,13 @@ def _split_range(rev_range: str | None) -> tuple[str | None, str | None]:
     if ":" not in rev_range:
         raise typer.BadParameter("expected START:END", param_hint="--rev-range")
     lower, _, upper = rev_range.partition(":")
+    if "current" in {lower, upper}:
+        # Alembic reads the one database it has; orch's history reads no database at all.
+        raise typer.BadParameter(
+            "'current' needs a database, and history reads none: see `orch current` for where "
+            "each database is, then give that revision",
+            param_hint="--rev-range",
+        )
     return lower or None, upper or None
 
 
