@@ -100,6 +100,14 @@ def test_sql_from_to_needs_no_database(orch: Invoke, tmp_path: Path) -> None:
     assert "CREATE TABLE t_aa02" in result.stdout
     assert "CREATE TABLE t_aa01" not in result.stdout
     assert "UPDATE alembic_version SET version_num='aa03'" in result.stdout
+    # FROM is read as Alembic reads it: `heads`, labels and partial ids too.
+    down = orch("--config", str(config), "downgrade", "--all-dbs", "--sql", "heads:base")
+    assert down.exit_code == 0, down.stderr
+    drops = [line for line in down.stdout.splitlines() if line.startswith("DROP TABLE")]
+    assert drops == ["DROP TABLE t_aa03;", "DROP TABLE t_aa02;", "DROP TABLE t_aa01;"]
+    up = orch("--config", str(config), "upgrade", "--all-dbs", "--sql", "app@head:aa03")
+    assert up.exit_code == 0, up.stderr
+    assert "CREATE TABLE" not in up.stdout  # already there: nothing to do
     assert not Path(url.removeprefix("sqlite:///")).exists()
 
 

@@ -412,6 +412,10 @@ class RevisionGraph:
             selected &= self.descendants(lowest)
         return [self._by_id[rev] for rev in reversed(self.in_order(selected))]
 
+    def resolve(self, name: str) -> tuple[str, ...]:
+        """Return the revisions a name stands for: `heads` all of them, `base` none."""
+        return targets.resolve(self, name, ())
+
     def resolve_one(self, name: str) -> str:
         """Return the single revision id a name (id, prefix, label, head, x@head) stands for."""
         return targets.resolve_single(self, name)

@@ -110,8 +110,11 @@ def _print_sql(
 ) -> None:
     start, _, end = target.rpartition(":") if ":" in target else ("", "", target)
     for name, local in orchestrator.targets(databases, end, direction).items():
-        runner = orchestrator.runner(orchestrator.project.config.databases[name])
-        current = tuple(start.split(",")) if start and start != "base" else ()
+        config = orchestrator.project.config.databases[name]
+        runner = orchestrator.runner(config)
+        # FROM as Alembic reads it: revisions, partial ids, labels, `heads`; `base` is none.
+        view = orchestrator.project.view(config)
+        current = tuple(rev for part in start.split(",") if part for rev in view.resolve(part))
         plan = runner.plan(direction, local, current if ":" in target else None)
         lines = [f"-- orch: database {name} ({runner.url})"]
         runner.render_sql(plan, lines.append)
