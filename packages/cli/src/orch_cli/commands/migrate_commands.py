@@ -10,6 +10,7 @@ import typer
 
 from orch_cli import output
 from orch_cli.context import load_project, options
+from orch_cli.database_option import DB
 from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
 
 if TYPE_CHECKING:
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from orch_core.project import Project
     from orch_graph.plan import Plan
 
-DB = typer.Option([], "--db", help="A database from the config (repeatable).")
 ALL_DBS = typer.Option(False, "--all-dbs", help="Every database in the config.")
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the plans; touch nothing.")
 SQL = typer.Option(False, "--sql", help="Print the SQL instead of running it.")

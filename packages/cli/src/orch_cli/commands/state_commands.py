@@ -8,12 +8,12 @@ import typer
 
 from orch_cli import output
 from orch_cli.context import load_project
+from orch_cli.database_option import DB
 from orch_cli.errors import EXIT_FAILED, handled
 
 if TYPE_CHECKING:
     from orch_core.project import Project
 
-DB = typer.Option([], "--db", help="A database from the config (repeatable).")
 ALL_DBS = typer.Option(False, "--all-dbs", help="Every database in the config.")
 JSON = typer.Option(False, "--json", help="Print one JSON document.")
 
