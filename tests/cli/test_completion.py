@@ -1,4 +1,4 @@
-"""Shell completion as a shell asks for it: commands, and the config's database names."""
+"""Shell completion as a shell asks for it: commands, database names and targets."""
 
 from __future__ import annotations
 
@@ -29,9 +29,14 @@ def test_commands_and_database_names_complete(tmp_path: Path) -> None:
         name: Database(f"sqlite:///{tmp_path}/{name}.db", ["app"])
         for name in ("billing", "catalog", "users")
     }
-    write_project(tmp_path, {"app": [Script("aa01")]}, databases)
+    scripts = [Script("aa01", labels=("app",)), Script("ab02", "aa01")]
+    write_project(tmp_path, {"app": scripts}, databases)
     assert complete(tmp_path, "orch up") == ["upgrade"]
     assert complete(tmp_path, "orch upgrade --db ") == ["billing", "catalog", "users"]
     assert complete(tmp_path, "orch status --db c") == ["catalog"]
+    # Targets: the symbols, each label at head and base, every revision id.
+    assert complete(tmp_path, "orch upgrade a") == ["app@head", "app@base", "aa01", "ab02"]
+    assert complete(tmp_path, "orch downgrade --db users b") == ["base"]
+    assert complete(tmp_path, "orch show ab") == ["ab02"]
     (tmp_path / "orch.toml").write_text("[orch\n")  # broken: completion offers nothing
     assert complete(tmp_path, "orch upgrade --db ") == []

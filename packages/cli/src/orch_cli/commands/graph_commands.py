@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from orch_cli import output
+from orch_cli.completion import target_names
 from orch_cli.context import load_project
 from orch_cli.errors import handled
 from orch_graph.scanner import read_docstring
@@ -148,7 +149,9 @@ def _split_range(rev_range: str | None) -> tuple[str | None, str | None]:
 
 def show(
     ctx: typer.Context,
-    revisions: list[str] = typer.Argument(..., help="Revisions (ids, partial ids, labels)."),
+    revisions: list[str] = typer.Argument(
+        ..., help="Revisions (ids, partial ids, labels).", autocompletion=target_names
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Show revisions in full."""

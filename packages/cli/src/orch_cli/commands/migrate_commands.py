@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from orch_cli import output
+from orch_cli.completion import DB, target_names
 from orch_cli.context import load_project, options
-from orch_cli.database_option import DB
 from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
 
 if TYPE_CHECKING:
@@ -31,7 +31,11 @@ X_ARG = typer.Option([], "-x", help="Extra argument for scripts (context.get_x_a
 
 def upgrade(
     ctx: typer.Context,
-    target: str = typer.Argument("heads", help="Where to go: heads, users@head, a revision, +1."),
+    target: str = typer.Argument(
+        "heads",
+        help="Where to go: heads, users@head, a revision, +1.",
+        autocompletion=target_names,
+    ),
     db: list[str] = DB,
     all_dbs: bool = ALL_DBS,
     dry_run: bool = DRY_RUN,
@@ -46,7 +50,9 @@ def upgrade(
 
 def downgrade(
     ctx: typer.Context,
-    target: str = typer.Argument(..., help="Where to go: base, a revision, users@-1, -1."),
+    target: str = typer.Argument(
+        ..., help="Where to go: base, a revision, users@-1, -1.", autocompletion=target_names
+    ),
     db: list[str] = DB,
     all_dbs: bool = ALL_DBS,
     dry_run: bool = DRY_RUN,
@@ -190,7 +196,9 @@ def _print_summary(summary: RunSummary) -> None:
 
 def stamp(
     ctx: typer.Context,
-    target: str = typer.Argument(..., help="The revision(s) to record, or base."),
+    target: str = typer.Argument(
+        ..., help="The revision(s) to record, or base.", autocompletion=target_names
+    ),
     db: list[str] = DB,
     all_dbs: bool = ALL_DBS,
     purge: bool = typer.Option(False, "--purge", help="Ignore the version rows that are there."),

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from orch_cli import output
+from orch_cli.completion import DB
 from orch_cli.context import load_project
-from orch_cli.database_option import DB
 from orch_cli.errors import EXIT_FAILED, handled
 
 if TYPE_CHECKING:
