@@ -53,6 +53,7 @@ def test_init_revision_merge_upgrade(orch: Invoke, tmp_path: Path) -> None:
         "heads": ["both00000001"],
         "pending": [],
         "url": current["url"],
+        "blocked": None,
     }
 
 
@@ -146,3 +147,32 @@ def test_upgrade_downgrade_stamp_check_verify(orch: Invoke, tmp_path: Path) -> N
     assert json.loads(drifted.stdout)["drift"] == [
         {"database": "app", "revision": "aa02", "problem": "changed", "path": str(script)}
     ]
+
+
+def test_status_says_when_the_next_upgrade_will_refuse_to_start(
+    orch: Invoke, tmp_path: Path
+) -> None:
+    # A migrator killed in the middle of aa02 on a database whose DDL is not transactional
+    # leaves a `started` row and no end: the next upgrade refuses, and status says so first.
+    config, url = project(tmp_path)
+    assert orch("--config", str(config), "upgrade", "--all-dbs", "aa01").exit_code == 0
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO orch_history (run_id, revision, direction, started_at, finished_at,"
+                " duration_ms, outcome, os_user, host, orch_version) VALUES ('r', 'aa02', 'up',"
+                " '2026-12-01 10:00:00', '2026-12-01 10:00:00', 0, 'started', 'u', 'h', '0')"
+            )
+        )
+    engine.dispose()
+    result = orch("--config", str(config), "status", "--json")
+    assert result.exit_code == 0
+    blocked = json.loads(result.stdout)["databases"]["app"]["blocked"]
+    assert "revision aa02 failed part-way in an earlier run" in blocked
+    table = orch("--config", str(config), "status").stdout
+    assert table.splitlines()[0].split("\t")[-1] == "note"
+    assert "aa02 failed part-way" in table.splitlines()[1]
+    refused = orch("--config", str(config), "upgrade", "--all-dbs")
+    assert refused.exit_code == 1
+    assert "aa02 failed part-way" in refused.stderr

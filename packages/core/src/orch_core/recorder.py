@@ -106,6 +106,10 @@ class Recorder:
         rows = self._statements(connection).heads.rows(connection)
         return tuple(sorted(row[0] for row in rows))
 
+    def has_history(self, connection: sa.Connection) -> bool:
+        """Return whether the history table is kept and exists in the database."""
+        return self.history is not None and self._exists(connection, self.history)
+
     def _exists(self, connection: sa.Connection, table: sa.Table) -> bool:
         return sa.inspect(connection).has_table(table.name, schema=table.schema)
 

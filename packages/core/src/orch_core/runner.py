@@ -211,17 +211,33 @@ class DatabaseRunner:
         before any step has touched the database."""
         self.loader.compile_all(self._path(self.planner.get(step.revision)) for step in plan.steps)
 
+    def blocked(self) -> PartialMigrationPending | None:
+        """Return what would make the next upgrade refuse to start (a step an earlier run left
+        half done), reading only; nothing for a database that does not exist yet."""
+        if is_missing_sqlite_file(self.config.url):
+            return None
+        with self.engine.connect() as conn:
+            if not self.recorder.has_history(conn):
+                return None
+            return self._left_half_done(conn)
+
     def _refuse_if_partial(self, conn: sa.Connection) -> None:
+        pending = self._left_half_done(conn)
+        if pending is not None:
+            raise pending
+
+    def _left_half_done(self, conn: sa.Connection) -> PartialMigrationPending | None:
         last = self.recorder.last_entry(conn)
         if last is None:
-            return
+            return None
         if last.outcome == FAILED_PARTIAL:
-            raise PartialMigrationPending(
+            return PartialMigrationPending(
                 self.config.name, last.revision, last.statement, last.error or ""
             )
         if last.outcome == STARTED:
             reason = "the migrator stopped (killed?) in the middle of it, without recording an end"
-            raise PartialMigrationPending(self.config.name, last.revision, None, reason)
+            return PartialMigrationPending(self.config.name, last.revision, None, reason)
+        return None
 
     def _apply_all(
         self, conn: sa.Connection, plan: Plan, hooks: StepHooks

@@ -28,6 +28,7 @@ def _states(project: Project, db: list[str], all_dbs: bool) -> dict[str, dict[st
         runner = orchestrator.runner(database)
         try:
             plan = runner.plan("up", "heads")
+            blocked = runner.blocked()
         finally:
             runner.dispose()
         states[database.name] = {
@@ -35,6 +36,8 @@ def _states(project: Project, db: list[str], all_dbs: bool) -> dict[str, dict[st
             "heads": list(plan.heads_after),
             "pending": [step.revision for step in plan.steps],
             "url": runner.url,
+            # Why the next upgrade will refuse to start, if it will: a step left half done.
+            "blocked": str(blocked) if blocked else None,
         }
     return states
 
@@ -70,10 +73,12 @@ def status(
                 ", ".join(s["heads"]) or "<base>",
                 len(s["pending"]),
                 s["url"],
+                s["blocked"] or "",
             )
             for name, s in states.items()
         ]
-        output.table("orch status", ("database", "current", "heads", "pending", "url"), rows)
+        columns = ("database", "current", "heads", "pending", "url", "note")
+        output.table("orch status", columns, rows)
 
 
 def verify(
