@@ -211,15 +211,16 @@ class DatabaseRunner:
         before any step has touched the database."""
         self.loader.compile_all(self._path(self.planner.get(step.revision)) for step in plan.steps)
 
-    def blocked(self) -> PartialMigrationPending | None:
-        """Return what would make the next upgrade refuse to start (a step an earlier run left
-        half done), reading only; nothing for a database that does not exist yet."""
+    def state(self) -> tuple[tuple[str, ...], PartialMigrationPending | None]:
+        """Return the heads the database is at and what would make the next upgrade refuse
+        to start (a step an earlier run left half done): one connection, creates nothing."""
         if is_missing_sqlite_file(self.config.url):
-            return None
+            return (), None
         with self.engine.connect() as conn:
+            heads = self.recorder.current_heads(conn)
             if not self.recorder.has_history(conn):
-                return None
-            return self._left_half_done(conn)
+                return heads, None
+            return heads, self._left_half_done(conn)
 
     def _refuse_if_partial(self, conn: sa.Connection) -> None:
         pending = self._left_half_done(conn)

@@ -27,8 +27,8 @@ def _states(project: Project, db: list[str], all_dbs: bool) -> dict[str, dict[st
     for database in project.select(db, all_dbs or not db):
         runner = orchestrator.runner(database)
         try:
-            plan = runner.plan("up", "heads")
-            blocked = runner.blocked()
+            heads, blocked = runner.state()
+            plan = runner.plan("up", "heads", heads)
         finally:
             runner.dispose()
         states[database.name] = {
