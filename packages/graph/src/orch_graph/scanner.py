@@ -109,15 +109,14 @@ _by_name = operator.attrgetter("name")
 
 def read_header(filename: str | Path) -> dict[str, Any] | None:
     """Return a script's header fields, or None if the file declares no revision."""
-    path = filename
     values, docstring = _values_and_docstring(filename)
     if "revision" not in values:
         return None
     return {
-        "revision": _text(values["revision"], "revision", path),
-        "down_revision": _ids(values.get("down_revision"), "down_revision", path),
-        "branch_labels": _ids(values.get("branch_labels"), "branch_labels", path),
-        "depends_on": _ids(values.get("depends_on"), "depends_on", path),
+        "revision": _text(values["revision"], "revision", filename),
+        "down_revision": _ids(values.get("down_revision"), "down_revision", filename),
+        "branch_labels": _ids(values.get("branch_labels"), "branch_labels", filename),
+        "depends_on": _ids(values.get("depends_on"), "depends_on", filename),
         "message": docstring.strip().splitlines()[0] if docstring.strip() else "",
     }
 
