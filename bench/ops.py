@@ -31,8 +31,8 @@ def render(out_path: str) -> None:
     """Write the chain's SQL as orch renders it for SQLite."""
     import sqlalchemy as sa
 
-    from orch_core.context import MigrationContext
     from orch_core.operations import Operations
+    from orch_core.runtime.context import MigrationContext
 
     out: list[str] = []
     chain(Operations(MigrationContext.offline("sqlite", out.append)), sa)
@@ -50,8 +50,8 @@ def through_orch(db: str) -> float:
     import sqlalchemy as sa
     import sqlalchemy.dialects.sqlite.pysqlite  # imported before the clock, as sqlite3 is
 
-    from orch_core.context import MigrationContext
     from orch_core.operations import Operations
+    from orch_core.runtime.context import MigrationContext
 
     start = time.perf_counter()
     engine = sa.create_engine(f"sqlite:///{db}")

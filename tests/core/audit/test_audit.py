@@ -6,8 +6,8 @@ from pathlib import Path
 
 import structlog
 
-from orch_core.audit import configure_logging
-from orch_core.events import Event
+from orch_core.audit.events import Event
+from orch_core.audit.trail import configure_logging
 from orch_core.urls import mask_url
 
 

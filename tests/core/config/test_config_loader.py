@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from orch_core.config import TransactionMode
-from orch_core.config_loader import load_config
+from orch_core.config.loader import load_config
 from orch_core.errors import ConfigError, ConfigNotFound
 
 GOOD = """

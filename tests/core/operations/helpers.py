@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from orch_core.context import MigrationContext
 from orch_core.operations import Operations
+from orch_core.runtime.context import MigrationContext
 from tests.support.databases import TestDatabase
 
 

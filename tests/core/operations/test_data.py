@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from orch_core.context import MigrationContext
 from orch_core.errors import OperationFailed, UnsupportedOperation
 from orch_core.operations import Operations
+from orch_core.runtime.context import MigrationContext
 from tests.core.operations.helpers import migrate, rows, users_table
 from tests.support.databases import TestDatabase
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from orch_core.context import MigrationContext
 from orch_core.dialects import get_dialect
 from orch_core.errors import OperationFailed, UnknownDialect
 from orch_core.operations import Operations, ops
+from orch_core.runtime.context import MigrationContext
 from tests.core.operations.helpers import inspect, users_table
 from tests.support.databases import TestDatabase
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from orch_core.context import MigrationContext
 from orch_core.errors import UnsupportedOperation
 from orch_core.operations import Operations
+from orch_core.runtime.context import MigrationContext
 from tests.core.operations.helpers import rows
 from tests.support.databases import TestDatabase
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from orch_core.config import DatabaseConfig
-from orch_core.engines import create_engine
 from orch_core.errors import LockTimeout
-from orch_core.locks import migration_lock
+from orch_core.runtime.engines import create_engine
+from orch_core.runtime.locks import migration_lock
 from tests.support.databases import TestDatabase
 
 
@@ -53,8 +53,8 @@ def test_locks_are_per_database(make_database) -> None:
 HOLD = """
 import sys, time
 from orch_core.config import DatabaseConfig
-from orch_core.engines import create_engine
-from orch_core.locks import migration_lock
+from orch_core.runtime.engines import create_engine
+from orch_core.runtime.locks import migration_lock
 config = DatabaseConfig(name="db", url=sys.argv[1], services=(), lock_timeout=5)
 with migration_lock(create_engine(sys.argv[1]), config):
     print("held", flush=True)

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from orch_core.config import DatabaseConfig
-from orch_core.engines import create_engine
-from orch_core.recorder import APPLIED, FAILED, HistoryEntry, Recorder
+from orch_core.runtime.engines import create_engine
+from orch_core.runtime.recorder import APPLIED, FAILED, HistoryEntry, Recorder
 from tests.support.databases import TestDatabase
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from orch_core.errors import MigrationFailed, PartialMigrationPending
 from orch_core.project import Project
-from orch_core.runner import DatabaseRunner
+from orch_core.runtime.runner import DatabaseRunner
 from tests.support.databases import TestDatabase
 from tests.support.projects import Database, Script, write_project
 
@@ -224,7 +224,7 @@ def test_orch_continues_an_alembic_database_and_alembic_continues_orch(
 MIGRATE = """
 import sys
 from orch_core.project import Project
-from orch_core.runner import DatabaseRunner
+from orch_core.runtime.runner import DatabaseRunner
 from pathlib import Path
 project = Project.load(Path(sys.argv[1]), environ={})
 config = project.config.databases["main"]

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from orch_core.config import DatabaseConfig
-from orch_core.offline import render_statement, sa_dialect_for
-from orch_core.recorder import Recorder
+from orch_core.runtime.offline import render_statement, sa_dialect_for
+from orch_core.runtime.recorder import Recorder
 
 # Values a revision id should never hold, but which a template must still render exactly.
 AWKWARD = ["ab12", "it's", "50%", "back\\slash", 'dou"ble']

@@ -17,7 +17,7 @@ import typer
 def database_names(ctx: typer.Context, incomplete: str) -> list[str]:
     """Return the config's database names that start with what was typed."""
     try:
-        from orch_core.config_loader import load_config
+        from orch_core.config.loader import load_config
 
         config, env = _given(ctx)
         names: Iterable[str] = load_config(config, env=env).databases

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from orch_core.progress import Progress
+from orch_core.fleet.progress import Progress
 
 _CLEAR = "\r\x1b[2K"  # back to the start of the line, and erase it
 

@@ -11,7 +11,7 @@ class _OutsideMigration:
     """What `op` is when no migration runs: importable (by Alembic, IDEs), unusable.
 
     While orch runs a script, the script's own `from orch_core import op` gets that run's
-    operations instead (see orch_core.loader); nothing here is shared between runs.
+    operations instead (see orch_core.runtime.scripts); nothing here is shared between runs.
     """
 
     def __getattr__(self, name: str) -> Any:

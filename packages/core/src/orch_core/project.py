@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orch_core.config import DatabaseConfig, OrchConfig
-from orch_core.config_loader import load_config
+from orch_core.config.loader import load_config
 from orch_core.errors import ConfigError
 from orch_graph.graph import RevisionGraph
 from orch_graph.scanner import scan_revisions

@@ -15,7 +15,7 @@ from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
 
 if TYPE_CHECKING:
     from orch_core.config import DatabaseConfig
-    from orch_core.orchestrator import Orchestrator, RunSummary
+    from orch_core.fleet.orchestrator import Orchestrator, RunSummary
     from orch_core.project import Project
     from orch_graph.plan import Plan
 
@@ -100,8 +100,8 @@ def _move(
 
 
 def _orchestrator(ctx: typer.Context, project: Project, x_arg: list[str]) -> Orchestrator:
-    from orch_core.audit import configure_logging
-    from orch_core.orchestrator import Orchestrator
+    from orch_core.audit.trail import configure_logging
+    from orch_core.fleet.orchestrator import Orchestrator
 
     given = options(ctx)
     configure_logging(given.log_format, given.verbosity, project.config.audit_log)

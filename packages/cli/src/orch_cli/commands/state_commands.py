@@ -20,7 +20,7 @@ JSON = typer.Option(False, "--json", help="Print one JSON document.")
 
 def _states(project: Project, db: list[str], all_dbs: bool) -> dict[str, dict[str, Any]]:
     """Return, per database, where it is, where `upgrade heads` takes it, and what is pending."""
-    from orch_core.orchestrator import Orchestrator
+    from orch_core.fleet.orchestrator import Orchestrator
 
     orchestrator = Orchestrator(project)
     states = {}
@@ -85,8 +85,8 @@ def verify(
     ctx: typer.Context, db: list[str] = DB, all_dbs: bool = ALL_DBS, as_json: bool = JSON
 ) -> None:
     """List applied revisions whose script changed, vanished, or is unknown to the graph."""
-    from orch_core.orchestrator import Orchestrator
-    from orch_core.runner import verify_scripts
+    from orch_core.fleet.orchestrator import Orchestrator
+    from orch_core.runtime.runner import verify_scripts
 
     with handled(as_json):
         project = load_project(ctx)

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from orch_core.errors import UnsupportedOperation
 from orch_core.operations import ops
 from orch_core.operations.arguments import alter_column_op
+from orch_core.operations.batch import BatchOperations, BatchSpec
 
 if TYPE_CHECKING:
-    from orch_core.batch import BatchOperations
-    from orch_core.context import MigrationContext
+    from orch_core.runtime.context import MigrationContext
 
 
 class Operations:
@@ -253,8 +253,6 @@ class Operations:
         naming_convention: Mapping[str, str] | None = None,
     ) -> Iterator[BatchOperations]:
         """Collect changes to one table and apply them together (copy-and-move where needed)."""
-        # orch_core.batch builds on this package: importing it at the top would be circular.
-        from orch_core.batch import BatchOperations, BatchSpec  # noqa: PLC0415
 
         spec = BatchSpec(
             table_name,

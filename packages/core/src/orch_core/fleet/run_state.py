@@ -14,16 +14,16 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
+from orch_core.audit.events import Event
 from orch_core.config import DatabaseConfig
 from orch_core.errors import OrchError
-from orch_core.events import Event
-from orch_core.outcomes import DatabaseOutcome, Outcome
-from orch_core.progress import Progress
-from orch_core.runner import DatabaseRunner, StepHooks
+from orch_core.fleet.outcomes import DatabaseOutcome, Outcome
+from orch_core.fleet.progress import Progress
+from orch_core.runtime.runner import DatabaseRunner, StepHooks
 from orch_graph.plan import Step
 
 if TYPE_CHECKING:
-    from orch_core.orchestrator import Orchestrator
+    from orch_core.fleet.orchestrator import Orchestrator
 
 
 # Outcomes of a database that did not get where its dependants need it.

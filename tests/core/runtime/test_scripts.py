@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from orch_core.context import MigrationContext
 from orch_core.errors import ScriptError
-from orch_core.loader import ScriptLoader
+from orch_core.runtime.context import MigrationContext
+from orch_core.runtime.scripts import ScriptLoader
 from tests.support.databases import TestDatabase
 
 ALEMBIC_SCRIPT = '''"""an alembic script"""

@@ -20,7 +20,7 @@ from orch_core.operations.arguments import alter_column_op
 from orch_core.operations.batch_model import TableModel
 
 if TYPE_CHECKING:
-    from orch_core.context import MigrationContext
+    from orch_core.runtime.context import MigrationContext
 
 _CONSTRAINT_OPS = (
     ops.CreatePrimaryKeyOp,

@@ -2,8 +2,8 @@
 
 import multiprocessing
 
-from orch_core.progress import Progress
-from orch_core.workers import _Relay, _relay
+from orch_core.fleet.progress import Progress
+from orch_core.fleet.workers import _Relay, _relay
 
 
 class Tally(Progress):

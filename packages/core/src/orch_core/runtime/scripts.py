@@ -25,10 +25,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from orch_core.code_cache import CodeCache
-from orch_core.context import MigrationContext
 from orch_core.errors import ScriptError
 from orch_core.operations import Operations
+from orch_core.runtime.code_cache import CodeCache
+from orch_core.runtime.context import MigrationContext
 
 # Names whose `op` and `context` a script gets from this run rather than from the real module.
 _BOUND_MODULES = frozenset({"alembic", "alembic.op", "alembic.context", "orch_core"})

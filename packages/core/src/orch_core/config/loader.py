@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orch_core.config import (
+from orch_core.config.interpolation import UndefinedVariable, interpolate
+from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
     DatabaseConfig,
     OrchConfig,
@@ -19,7 +20,6 @@ from orch_core.config import (
     TransactionMode,
 )
 from orch_core.errors import ConfigError, ConfigNotFound
-from orch_core.interpolation import UndefinedVariable, interpolate
 
 CONFIG_NAME = "orch.toml"
 ENV_VARIABLE = "ORCH_ENV"

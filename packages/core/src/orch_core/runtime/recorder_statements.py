@@ -13,7 +13,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect as SADialect
 
-from orch_core.driver_statements import DriverStatement
+from orch_core.runtime.driver_statements import DriverStatement
 
 
 class LastEntry(NamedTuple):

@@ -10,9 +10,9 @@ from sqlalchemy.engine import Dialect as SADialect
 
 from orch_core.dialects import Dialect, get_dialect
 from orch_core.errors import OperationFailed, UnsupportedOperation
-from orch_core.offline import render_statement, sa_dialect_for
 from orch_core.operations.ops import Op
 from orch_core.operations.render import Renderer
+from orch_core.runtime.offline import render_statement, sa_dialect_for
 
 
 class MigrationContext:

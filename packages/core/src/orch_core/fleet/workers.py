@@ -27,9 +27,9 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from orch_core.errors import OrchError
-from orch_core.outcomes import DatabaseOutcome, Outcome
-from orch_core.progress import Progress
-from orch_core.run_state import STOP_SIGNALS, RunState, StopFlag
+from orch_core.fleet.outcomes import DatabaseOutcome, Outcome
+from orch_core.fleet.progress import Progress
+from orch_core.fleet.run_state import STOP_SIGNALS, RunState, StopFlag
 
 # Builds the RunState a worker runs its share with: given its progress relay, the stop flag
 # (a failure: start nothing new) and the interrupt flag (a signal: also stop between steps).

@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect as SADialect
 
 from orch_core.config import DatabaseConfig
-from orch_core.driver_statements import DriverStatement
 from orch_core.errors import VersionTableMismatch
-from orch_core.offline import render_statement
-from orch_core.recorder_statements import LastEntry, RecorderStatements, recorder_statements
+from orch_core.runtime.driver_statements import DriverStatement
+from orch_core.runtime.offline import render_statement
+from orch_core.runtime.recorder_statements import LastEntry, RecorderStatements, recorder_statements
 
 # Outcomes a history row can record.
 APPLIED = "applied"

@@ -16,14 +16,13 @@ import sqlalchemy as sa
 import structlog
 
 from orch_core import __version__
+from orch_core.audit.events import Event
 from orch_core.config import DatabaseConfig, TransactionMode
-from orch_core.context import MigrationContext
-from orch_core.engines import create_engine, is_missing_sqlite_file
 from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationPending
-from orch_core.events import Event
-from orch_core.loader import ScriptLoader
-from orch_core.locks import migration_lock
-from orch_core.recorder import (
+from orch_core.runtime.context import MigrationContext
+from orch_core.runtime.engines import create_engine, is_missing_sqlite_file
+from orch_core.runtime.locks import migration_lock
+from orch_core.runtime.recorder import (
     APPLIED,
     FAILED,
     FAILED_PARTIAL,
@@ -32,6 +31,7 @@ from orch_core.recorder import (
     HistoryEntry,
     Recorder,
 )
+from orch_core.runtime.scripts import ScriptLoader
 from orch_core.urls import mask_url
 from orch_graph.errors import GraphError
 from orch_graph.plan import Plan, Step

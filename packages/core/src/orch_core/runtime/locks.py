@@ -19,9 +19,9 @@ from pathlib import Path
 import sqlalchemy as sa
 import structlog
 
+from orch_core.audit.events import Event
 from orch_core.config import DatabaseConfig
 from orch_core.errors import LockTimeout
-from orch_core.events import Event
 
 _POLL_SECONDS = 0.05
 

@@ -13,17 +13,17 @@ from collections.abc import Sequence
 
 import structlog
 
+from orch_core.audit.events import Event
 from orch_core.config import DatabaseConfig
 from orch_core.errors import DatabaseCycle
-from orch_core.events import Event
-from orch_core.loader import ScriptLoader
-from orch_core.outcomes import DatabaseOutcome, Outcome, RunSummary
-from orch_core.progress import Progress
+from orch_core.fleet.outcomes import DatabaseOutcome, Outcome, RunSummary
+from orch_core.fleet.progress import Progress
+from orch_core.fleet.run_state import RunState, StopFlag, stop_on_signals
+from orch_core.fleet.scope import scope_target
+from orch_core.fleet.workers import run_flags, run_in_workers, share, worker_count
 from orch_core.project import Project
-from orch_core.run_state import RunState, StopFlag, stop_on_signals
-from orch_core.runner import DatabaseRunner
-from orch_core.targets import scope_target
-from orch_core.workers import run_flags, run_in_workers, share, worker_count
+from orch_core.runtime.runner import DatabaseRunner
+from orch_core.runtime.scripts import ScriptLoader
 from orch_graph.plan import Plan
 
 __all__ = ["DatabaseOutcome", "Orchestrator", "Outcome", "RunSummary"]

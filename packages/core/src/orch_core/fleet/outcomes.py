@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from orch_core.errors import OrchError
-from orch_core.runner import StepResult
+from orch_core.runtime.runner import StepResult
 
 
 class Outcome(StrEnum):

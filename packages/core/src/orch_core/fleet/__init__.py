@@ -1,0 +1,1 @@
+"""Many databases: scope targets, schedule, run in threads and worker processes, summarise."""

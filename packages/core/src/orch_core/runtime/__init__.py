@@ -1,0 +1,1 @@
+"""One database: plan, lock, run scripts with `op`, record versions and history, write SQL."""
