@@ -23,8 +23,21 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"orch {__version__}")
+        typer.echo(version_text())
         raise typer.Exit
+
+
+def version_text() -> str:
+    """Return orch's version and the version of each of its packages, as installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = [f"orch {__version__}"]
+    for package in ("orch-cli", "orch-core", "orch-graph"):
+        try:
+            lines.append(f"  {package} {version(package)}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            lines.append(f"  {package} (not installed)")
+    return "\n".join(lines)
 
 
 @app.callback()
