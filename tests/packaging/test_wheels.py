@@ -62,7 +62,8 @@ def _metadata(wheel: Path) -> list[str]:
     with zipfile.ZipFile(wheel) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         message = Parser().parsestr(archive.read(name).decode())
-    return [requirement.split(";")[0].strip() for requirement in message.get_all("Requires-Dist")]
+    requirements = message.get_all("Requires-Dist") or []
+    return [requirement.split(";")[0].strip() for requirement in requirements]
 
 
 def test_each_wheel_declares_what_it_imports(wheels: dict[str, Path]) -> None:
