@@ -6,14 +6,79 @@ import os
 import sys
 from pathlib import Path
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from orch_cli import __version__
 from orch_cli.commands import graph_commands, migrate_commands, scaffold_commands, state_commands
 from orch_cli.options import GlobalOptions
 
+
+class OrchGroup(TyperGroup):
+    """The root group: global options are read after the command name too (`orch upgrade -q`).
+
+    An option the command itself declares (`history --verbose`) stays the command's.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Move global options that follow the command name in front of it, then parse."""
+        return super().parse_args(ctx, self._hoist_globals(ctx, args))
+
+    def _hoist_globals(self, ctx: click.Context, args: list[str]) -> list[str]:
+        at = self._command_index(ctx, args)
+        if at is None:
+            return args
+        command = self.commands[args[at]]
+        own = {name for param in command.params for name in param.opts + param.secondary_opts}
+        hoisted: list[str] = []
+        rest: list[str] = []
+        tail = iter(args[at + 1 :])
+        for token in tail:
+            if token == "--":
+                rest += [token, *tail]
+                break
+            option = self._global_option(ctx, token.split("=", 1)[0])
+            if option is None or token.split("=", 1)[0] in own:
+                rest.append(token)
+                continue
+            if "=" in token or option.is_flag or option.count:
+                hoisted.append(token)
+                continue
+            value = next(tail, None)
+            if value is None:  # left where it is, the command refuses it by name
+                rest.append(token)
+                break
+            hoisted += [token, value]
+        return [*args[:at], *hoisted, args[at], *rest]
+
+    def _command_index(self, ctx: click.Context, args: list[str]) -> int | None:
+        """Return where the command name stands in args, skipping the root's own options."""
+        index = 0
+        while index < len(args):
+            token = args[index]
+            if token in self.commands:
+                return index
+            option = self._global_option(ctx, token.split("=", 1)[0])
+            if option is None and not token.startswith("-"):
+                return None
+            takes_value = option is not None and not option.is_flag and not option.count
+            index += 2 if takes_value and "=" not in token else 1
+        return None
+
+    def _global_option(self, ctx: click.Context, name: str) -> click.Option | None:
+        """Return the root option called name (`-vv` counts as `-v`), or None."""
+        if len(name) > 2 and name[0] == "-" and name[1] != "-" and len(set(name[1:])) == 1:
+            name = name[:2]
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option) and name in param.opts + param.secondary_opts:
+                return param
+        return None
+
+
 app = typer.Typer(
     name="orch",
+    cls=OrchGroup,
     help="Schema migrations for many databases from one repository.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
