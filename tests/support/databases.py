@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from orch_core.testing.throwaway import throwaway_database
 
 KINDS = ("sqlite", "postgresql", "mariadb")
 
@@ -41,11 +42,6 @@ class ServerUnavailable(Exception):
     """A database server could not be reached."""
 
 
-def unique_name() -> str:
-    """Return a database name no other test uses."""
-    return f"orch_test_{uuid.uuid4().hex[:12]}"
-
-
 def check_server(kind: str) -> None:
     """Raise ServerUnavailable unless the server for this kind answers."""
     if kind == "sqlite":
@@ -63,18 +59,7 @@ def check_server(kind: str) -> None:
 @contextmanager
 def fresh_database(kind: str, tmp_dir: Path) -> Iterator[TestDatabase]:
     """Create an empty database of this kind, yield it, and drop it afterwards."""
-    name = unique_name()
-    if kind == "sqlite":
-        yield TestDatabase(kind, name, f"sqlite:///{tmp_dir / (name + '.db')}")
-        return
-    server = sa.make_url(SERVER_URLS[kind])
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"CREATE DATABASE {name}"))
-        yield TestDatabase(kind, name, server.set(database=name).render_as_string(False))
-    finally:
-        with admin.connect() as conn:
-            drop = f"DROP DATABASE IF EXISTS {name}"
-            conn.execute(sa.text(drop + (" WITH (FORCE)" if kind == "postgresql" else "")))
-        admin.dispose()
+    with throwaway_database(SERVER_URLS.get(kind), tmp_dir, prefix="orch_test") as url:
+        parsed = sa.make_url(url)
+        name = Path(parsed.database or "").stem if kind == "sqlite" else str(parsed.database)
+        yield TestDatabase(kind, name, url)

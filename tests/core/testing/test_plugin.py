@@ -1,0 +1,91 @@
+"""orch's pytest plugin, run by pytest itself on small projects (pytester)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.support.databases import SERVER_URLS
+from tests.support.projects import Database, Script, write_project
+
+pytest_plugins = ["pytester"]
+
+CHECKS = "from orch_core.testing.checks import *  # noqa: F403\n"
+
+ADD_COLUMN = 'op.add_column("t_a1", sa.Column("note", sa.String(20)))'
+
+
+def _project(pytester: pytest.Pytester, users: list[Script], shop: list[Script]) -> None:
+    write_project(
+        pytester.path,
+        {"users": users, "shop": shop},
+        {
+            "users": Database("sqlite:///.orch/users.db", ["users"]),
+            "shop": Database("sqlite:///.orch/shop.db", ["shop"]),
+        },
+    )
+    pytester.makepyfile(test_migrations=CHECKS)
+
+
+def _good_users() -> list[Script]:
+    return [
+        Script("a1", labels=("users",)),
+        Script("a2", down="a1"),
+        Script("a3", down="a1"),
+        Script("a4", down=("a2", "a3")),
+    ]
+
+
+def test_a_sound_project_passes_every_check(pytester: pytest.Pytester) -> None:
+    _project(pytester, _good_users(), [Script("b1", labels=("shop",)), Script("b2", down="b1")])
+    result = pytester.runpytest_subprocess("-q")
+    # one head and compile once each; stairway and restore once per database (users, shop)
+    result.assert_outcomes(passed=6)
+
+
+def test_a_downgrade_that_leaves_a_column_is_named_with_the_difference(
+    pytester: pytest.Pytester,
+) -> None:
+    leaky = Script("a2", down="a1", upgrade=ADD_COLUMN, downgrade="pass")
+    _project(pytester, [Script("a1", labels=("users",)), leaky], [Script("b1", labels=("shop",))])
+    result = pytester.runpytest_subprocess("-q", "-k", "restores and users")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*downgrade of a2 does not restore the schema*", "*+t_a1.note VARCHAR(20)*"]
+    )
+
+
+def test_a_downgrade_that_fails_is_named(pytester: pytest.Pytester) -> None:
+    broken = Script("a2", down="a1", upgrade=ADD_COLUMN, downgrade='op.drop_table("missing")')
+    _project(pytester, [Script("a1", labels=("users",)), broken], [Script("b1", labels=("shop",))])
+    result = pytester.runpytest_subprocess("-q", "-k", "stairway and users")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*downgrade a2*missing*"])
+
+
+def test_two_heads_in_a_service_are_named(pytester: pytest.Pytester) -> None:
+    users = [Script("a1", labels=("users",)), Script("a2", down="a1"), Script("a3", down="a1")]
+    _project(pytester, users, [Script("b1", labels=("shop",))])
+    result = pytester.runpytest_subprocess("-q", "-k", "one_head")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*service users has 2 heads: a2, a3*"])
+
+
+@pytest.mark.databases
+def test_each_test_gets_its_own_postgresql_database(
+    pytester: pytest.Pytester, postgresql_database: object
+) -> None:
+    # postgresql_database: the server must answer (a skip, or under CI=true a failure).
+    _project(pytester, _good_users(), [Script("b1", labels=("shop",))])
+    server = SERVER_URLS["postgresql"]
+    result = pytester.runpytest_subprocess("-q", f"--orch-server-url={server}", "-k", "stairway")
+    result.assert_outcomes(passed=2)
+    engine = sa.create_engine(server)
+    with engine.connect() as conn:
+        left = conn.execute(
+            sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'orch_test_%'")
+        ).scalars()
+        leftovers = set(left)
+    engine.dispose()
+    assert getattr(postgresql_database, "name", None) in leftovers
+    assert len(leftovers) == 1, "the plugin's throwaway databases were dropped"
