@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from orch_graph.graph import RevisionGraph
-from orch_graph.planner import downgrade_set, upgrade_set
+from orch_graph.planner import downgrade_set, plan_downgrade, plan_upgrade, upgrade_set
 from orch_graph.revision import Revision
 
 CASES = json.loads((Path(__file__).parent / "data" / "alembic_revision_cases.json").read_text())
@@ -60,9 +60,9 @@ def test_plans_match_alembic(case: dict[str, Any]) -> None:
     current = (heads,) if isinstance(heads, str) else tuple(heads or ())
     target = target_text(case["destination"])
     if case["kind"] == "upgrade":
-        plan = graph.plan_upgrade(current, target)
+        plan = plan_upgrade(graph, current, target)
     else:
-        plan = graph.plan_downgrade(current, target)
+        plan = plan_downgrade(graph, current, target)
     direction = "up" if case["kind"] == "upgrade" else "down"
     assert {(s.revision, s.direction) for s in plan.steps} == {
         (rev, direction) for rev, _ in case["expected_steps"]

@@ -11,7 +11,10 @@ from orch_graph.errors import (
     UnknownRevision,
 )
 from orch_graph.graph import RevisionGraph
+from orch_graph.history import history
+from orch_graph.planner import plan_upgrade
 from orch_graph.revision import Revision
+from orch_graph.target import parse_target
 
 
 def rev(
@@ -96,7 +99,7 @@ def test_partial_ids_and_labels() -> None:
 def test_service_name_is_an_implicit_label() -> None:
     graph = RevisionGraph([rev("a", service="users"), rev("b", "a", service="users")])
     assert graph.get("users").revision == "a"
-    assert graph.plan_upgrade([], "users@head").heads_after == ("b",)
+    assert plan_upgrade(graph, [], "users@head").heads_after == ("b",)
     assert graph.service_heads("users") == ["b"]
 
 
@@ -145,13 +148,16 @@ def test_label_used_twice_or_equal_to_an_id() -> None:
 
 def test_history_newest_first_and_between_points() -> None:
     graph = RevisionGraph([rev("a"), rev("b", "a"), rev("c", "b"), rev("d", "c")])
-    assert [r.revision for r in graph.history()] == ["d", "c", "b", "a"]
-    assert [r.revision for r in graph.history("b", "c")] == ["c", "b"]
+    assert [r.revision for r in history(graph)] == ["d", "c", "b", "a"]
+    assert [r.revision for r in history(graph, parse_target("b"), parse_target("c"))] == ["c", "b"]
 
 
 def test_history_per_label() -> None:
     graph = RevisionGraph(
         [rev("a", labels=("one",)), rev("b", "a"), rev("x", labels=("two",)), rev("y", "x")]
     )
-    assert [r.revision for r in graph.history(upper="two@head")] == ["y", "x"]
-    assert [r.revision for r in graph.history(lower="one@base", upper="one@head")] == ["b", "a"]
+    assert [r.revision for r in history(graph, upper=parse_target("two@head"))] == ["y", "x"]
+    assert [
+        r.revision
+        for r in history(graph, lower=parse_target("one@base"), upper=parse_target("one@head"))
+    ] == ["b", "a"]

@@ -2,9 +2,10 @@
 
 import pytest
 
+from orch_graph.errors import ForeignParent
 from orch_graph.graph import RevisionGraph
 from orch_graph.revision import Revision
-from orch_graph.view import ExternalRequirement, ForeignParent
+from orch_graph.view import DatabaseView, ExternalRequirement
 
 
 def monorepo() -> RevisionGraph:
@@ -21,7 +22,7 @@ def monorepo() -> RevisionGraph:
 
 
 def test_view_holds_only_its_services_and_lists_outside_requirements() -> None:
-    view = monorepo().for_services(["billing"])
+    view = DatabaseView.build(monorepo(), ["billing"])
     assert {r.revision for r in view.revisions} == {"b1", "b2"}
     assert view.external_requirements == (ExternalRequirement("b2", "u2", "users"),)
     plan = view.plan_upgrade([], "heads")
@@ -30,7 +31,7 @@ def test_view_holds_only_its_services_and_lists_outside_requirements() -> None:
 
 
 def test_dependency_inside_the_database_stays_an_edge() -> None:
-    view = monorepo().for_services(["billing", "audit"])
+    view = DatabaseView.build(monorepo(), ["billing", "audit"])
     assert view.external_requirements == (ExternalRequirement("b2", "u2", "users"),)
     order = [s.revision for s in view.plan_upgrade([], "a2").steps]
     assert order.index("b1") < order.index("a2")
@@ -38,14 +39,9 @@ def test_dependency_inside_the_database_stays_an_edge() -> None:
 
 
 def test_service_names_work_as_labels_in_a_view() -> None:
-    view = monorepo().for_services(["billing", "audit"])
+    view = DatabaseView.build(monorepo(), ["billing", "audit"])
     assert [s.revision for s in view.plan_upgrade([], "billing@head").steps] == ["b1", "b2"]
     assert view.plan_upgrade([], "heads").heads_after == ("a2", "b2")
-
-
-def test_view_is_reused_for_the_same_services() -> None:
-    graph = monorepo()
-    assert graph.for_services(["audit", "billing"]) is graph.for_services(["billing", "audit"])
 
 
 def test_down_revision_into_a_missing_service_is_refused() -> None:
@@ -53,7 +49,7 @@ def test_down_revision_into_a_missing_service_is_refused() -> None:
         [Revision("u1", (), service="users"), Revision("b1", ("u1",), service="billing")]
     )
     with pytest.raises(ForeignParent) as caught:
-        graph.for_services(["billing"])
+        DatabaseView.build(graph, ["billing"])
     assert (caught.value.revision, caught.value.parent, caught.value.service) == (
         "b1",
         "u1",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orch_core.config import DatabaseConfig, OrchConfig
@@ -24,6 +24,10 @@ class Project:
 
     config: OrchConfig
     graph: RevisionGraph
+    # Each database's view, built on first use and shared by databases with the same services.
+    _views: dict[tuple[str, ...], DatabaseView] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def load(
@@ -71,5 +75,9 @@ class Project:
         return [self.database(name) for name in names]
 
     def view(self, database: DatabaseConfig) -> DatabaseView:
-        """Return the part of the graph that this database migrates."""
-        return self.graph.for_services(database.services)
+        """Return the part of the graph that this database migrates (its plans live there)."""
+        key = tuple(sorted(database.services))
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = DatabaseView.build(self.graph, key)
+        return view

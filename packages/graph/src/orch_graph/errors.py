@@ -115,3 +115,16 @@ class OverlappingTargets(GraphError):
         )
         self.target = target
         self.overlaps = tuple(sorted(overlaps))
+
+
+class ForeignParent(GraphError):
+    """A revision builds (by down_revision) on a revision of a service its database lacks."""
+
+    def __init__(self, revision: str, parent: str, service: str | None) -> None:
+        super().__init__(
+            f"revision {revision} builds on {parent} of service {service}, which the same "
+            "database does not carry; add that service to the database or use depends_on"
+        )
+        self.revision = revision
+        self.parent = parent
+        self.service = service

@@ -8,11 +8,10 @@ orders work but does not make a revision a head's ancestor in the version table)
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from orch_graph import planner, targets
 from orch_graph.errors import (
     AmbiguousRevision,
     CycleDetected,
@@ -25,9 +24,6 @@ from orch_graph.revision import Revision
 
 if TYPE_CHECKING:
     import networkx as nx
-
-    from orch_graph.plan import Plan
-    from orch_graph.view import DatabaseView
 
 
 def nx_module() -> ModuleType:
@@ -81,7 +77,6 @@ class RevisionGraph:
         self._ups: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
         self._depth: dict[str, int] | None = None
         self._member_labels: dict[str, set[str]] | None = None
-        self._views: dict[tuple[str, ...], DatabaseView] = {}
 
     @property
     def revisions(self) -> tuple[Revision, ...]:
@@ -401,54 +396,6 @@ class RevisionGraph:
     def service_heads(self, service: str) -> list[str]:
         """Return the heads among a service's revisions."""
         return [h for h in self.heads if self._by_id[h].service == service]
-
-    def history(self, lower: str | None = None, upper: str | None = None) -> list[Revision]:
-        """Return revisions newest first, optionally only those between lower and upper."""
-        selected: set[str] = set(self.order)
-        if upper is not None:
-            selected &= self.ancestors(targets.resolve(self, upper, ()))
-        lowest = targets.resolve(self, lower, ()) if lower is not None else ()
-        if lowest:  # `base` and `label@base` resolve to nothing: no lower bound
-            selected &= self.descendants(lowest)
-        return [self._by_id[rev] for rev in reversed(self.in_order(selected))]
-
-    def resolve(self, name: str) -> tuple[str, ...]:
-        """Return the revisions a name stands for: `heads` all of them, `base` none."""
-        return targets.resolve(self, name, ())
-
-    def resolve_one(self, name: str) -> str:
-        """Return the single revision id a name (id, prefix, label, head, x@head) stands for."""
-        return targets.resolve_single(self, name)
-
-    # -- plans and views -------------------------------------------------------------------
-
-    def check_target(self, direction: str, target: str) -> None:
-        """Raise the error a plan to target would raise from any state ("up" or "down")."""
-        targets.check(self, direction, target)
-
-    def plan_upgrade(self, current: Sequence[str], target: str) -> Plan:
-        """Return the steps from the current version rows up to target."""
-        return planner.plan_upgrade(self, tuple(current), target)
-
-    def plan_downgrade(self, current: Sequence[str], target: str) -> Plan:
-        """Return the steps from the current version rows down to target."""
-        return planner.plan_downgrade(self, tuple(current), target)
-
-    def plan_stamp(self, current: Sequence[str], target: str) -> Plan:
-        """Return the version rows that stamping target over the current ones leaves."""
-        return planner.plan_stamp(self, tuple(current), target)
-
-    def for_services(self, services: Sequence[str]) -> DatabaseView:
-        """Return the part of the graph one database migrates: these services' revisions."""
-        # The view is a RevisionGraph itself: importing it at the top would be circular.
-        from orch_graph.view import DatabaseView  # noqa: PLC0415
-
-        key = tuple(sorted(services))
-        view = self._views.get(key)
-        if view is None:
-            view = DatabaseView.build(self, key)
-            self._views[key] = view
-        return view
 
 
 def _reach(starts: Iterable[str], edges: dict[str, list[str]]) -> set[str]:

@@ -13,13 +13,11 @@ from typing import TYPE_CHECKING
 
 from orch_graph.errors import OverlappingTargets, RangeNotAncestor, UnknownRevision
 from orch_graph.plan import Plan, Step
-from orch_graph.stamp import plan_stamp
-from orch_graph.targets import RELATIVE, anchor, resolve, resolve_downgrade
+from orch_graph.target import Target, parse_target
+from orch_graph.targets import TargetLike, anchor, as_targets, resolve, resolve_downgrade
 
 if TYPE_CHECKING:
     from orch_graph.graph import RevisionGraph
-
-__all__ = ["downgrade_set", "plan_downgrade", "plan_stamp", "plan_upgrade", "upgrade_set"]
 
 
 def _check_current(graph: RevisionGraph, current: tuple[str, ...]) -> None:
@@ -28,16 +26,26 @@ def _check_current(graph: RevisionGraph, current: tuple[str, ...]) -> None:
             raise UnknownRevision(revision)
 
 
-Ids = str | Sequence[str] | None
+# Where an iteration starts or ends: a target, several (as text), or None for base.
+Ids = TargetLike | Sequence[str] | None
+
+
+def _targets(value: Ids) -> tuple[Target, ...]:
+    """Return the parsed targets a bound names; None is base, which names nothing."""
+    if value is None:
+        return ()
+    if isinstance(value, str | Target):
+        return as_targets(value)
+    return tuple(item if isinstance(item, Target) else parse_target(item) for item in value)
+
+
+def _text(value: Ids) -> str:
+    return " ".join(target.text for target in _targets(value)) or "base"
 
 
 def _ids(graph: RevisionGraph, value: Ids, current: Sequence[str]) -> tuple[str, ...]:
-    """Return the revisions a target (a string, several ids, or None for base) names."""
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return resolve(graph, value, current)
-    return tuple(dict.fromkeys(r for item in value for r in resolve(graph, item, current)))
+    """Return the revisions a bound names, relative ones measured from current."""
+    return resolve(graph, _targets(value), current)
 
 
 def upgrade_set(
@@ -51,13 +59,14 @@ def upgrade_set(
     """Return the revisions an upgrade from lower to upper applies (Alembic's iteration set)."""
     lower_ids = _lower_ids(graph, upper, lower)
     targets = _ids(graph, upper, lower_ids)
-    if isinstance(lower, str) and "@" in lower:
-        branch = _branch_name(graph, lower.partition("@")[0])
+    lower_label = next((t.label for t in _targets(lower) if t.label), None)
+    if lower_label is not None:
+        branch = _branch_name(graph, lower_label)
         targets = tuple(t for t in targets if branch in graph.labels_of(t))
     _refuse_overlaps(graph, targets)
     required = graph.ancestors(targets)
     if not implicit_base and any(rev not in required for rev in lower_ids):
-        raise RangeNotAncestor(str(upper), lower_ids, "the current revisions are not below it")
+        raise RangeNotAncestor(_text(upper), lower_ids, "the current revisions are not below it")
     needed = required - graph.ancestors(lower_ids)
     if inclusive:
         needed.update(lower_ids)
@@ -77,11 +86,12 @@ def _refuse_overlaps(graph: RevisionGraph, targets: Sequence[str]) -> None:
 
 
 def _lower_ids(graph: RevisionGraph, upper: Ids, lower: Ids) -> tuple[str, ...]:
-    if isinstance(lower, str) and RELATIVE.match(lower):
+    lowers = _targets(lower)
+    if len(lowers) == 1 and lowers[0].is_relative:
         around = _ids(graph, upper, ())
-        _, revision = resolve_downgrade(graph, lower, around)
+        _, revision = resolve_downgrade(graph, lowers[0], around)
         return () if revision is None else (revision,)
-    return _ids(graph, lower, ())
+    return _ids(graph, lowers, ())
 
 
 def _branch_name(graph: RevisionGraph, name: str) -> str:
@@ -96,29 +106,38 @@ def _branch_name(graph: RevisionGraph, name: str) -> str:
 def downgrade_set(
     graph: RevisionGraph,
     upper: Ids,
-    lower: str | None,
+    lower: str | Target | None,
     *,
     inclusive: bool = False,
     implicit_base: bool = False,
 ) -> set[str]:
     """Return the applied revisions a downgrade from upper to lower removes."""
     current = _ids(graph, upper, ())
-    label, destination = resolve_downgrade(graph, lower or "base", current)
+    target = _one_target(lower)
+    label, destination = resolve_downgrade(graph, target, current)
     if destination is not None and inclusive:
         roots = [destination]
     else:
-        roots = _downgrade_roots(graph, label, destination, str(lower), current)
+        roots = _downgrade_roots(graph, label, destination, target.text, current)
     active = graph.ancestors(current)
     dropped = graph.descendants(roots) & active
     if implicit_base:
         dropped |= active - graph.ancestors(roots)
     if destination is not None and not dropped and destination not in current:
-        raise RangeNotAncestor(str(lower), current, "nothing to drop: not below the current rows")
+        raise RangeNotAncestor(target.text, current, "nothing to drop: not below the current rows")
     return dropped
 
 
-def plan_upgrade(graph: RevisionGraph, current: tuple[str, ...], target: str) -> Plan:
+def _one_target(value: str | Target | None) -> Target:
+    """Return the one target a downgrade goes to (None: base); several is a BadTarget."""
+    if isinstance(value, Target):
+        return value
+    return parse_target(value.strip() if value else "base")
+
+
+def plan_upgrade(graph: RevisionGraph, current: Sequence[str], target: TargetLike) -> Plan:
     """Return the upgrade from the current rows to target."""
+    current = tuple(current)
     _check_current(graph, current)
     needed = upgrade_set(graph, target, current)
     rows = set(current)
@@ -130,8 +149,9 @@ def plan_upgrade(graph: RevisionGraph, current: tuple[str, ...], target: str) ->
     return Plan("up", current, _sorted(rows), tuple(steps))
 
 
-def plan_downgrade(graph: RevisionGraph, current: tuple[str, ...], target: str) -> Plan:
+def plan_downgrade(graph: RevisionGraph, current: Sequence[str], target: str | Target) -> Plan:
     """Return the downgrade from the current rows to target."""
+    current = tuple(current)
     _check_current(graph, current)
     dropped = downgrade_set(graph, current, target)
     rows = set(current)

@@ -29,11 +29,6 @@ class Revision(NamedTuple):
         return Path(self.filename) if self.filename is not None else None
 
     @property
-    def is_base(self) -> bool:
-        """Return whether the revision has no down_revision."""
-        return not self.down_revisions
-
-    @property
     def is_merge_point(self) -> bool:
         """Return whether the revision merges several down_revisions."""
         return len(self.down_revisions) > 1

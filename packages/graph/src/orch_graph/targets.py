@@ -1,23 +1,27 @@
-"""Targets in Alembic's grammar: heads, head, base, ids, label@head, x@base, +N, -N, x+N."""
+"""What a parsed target names in a graph: heads, head, base, ids, label@head, +N, -N, REV+N."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from orch_graph.errors import BadTarget, MultipleHeads, UnknownRevision
+from orch_graph.target import BASE, HEAD, HEADS, Target, parse_targets
 
 if TYPE_CHECKING:
     from orch_graph.graph import RevisionGraph
 
-RELATIVE = re.compile(r"^(?:(?P<label>.+?)@)?(?P<symbol>\w+?)?(?P<steps>[+-]\d+)$")
-BASE = "base"
+# A target as callers hold it: text (parsed here), one parsed target, or several.
+TargetLike = str | Target | Sequence[Target]
 
 
-def _split(target: str) -> tuple[str | None, str]:
-    label, _, symbol = target.partition("@") if "@" in target else ("", "", target)
-    return (label or None), symbol
+def as_targets(value: TargetLike) -> tuple[Target, ...]:
+    """Return the targets a value stands for, parsing text."""
+    if isinstance(value, str):
+        return parse_targets(value)
+    if isinstance(value, Target):
+        return (value,)
+    return tuple(value)
 
 
 def anchor(graph: RevisionGraph, label: str) -> str:
@@ -39,68 +43,78 @@ def current_head(graph: RevisionGraph, label: str | None, argument: str) -> tupl
     return tuple(heads)
 
 
-def symbol_revisions(graph: RevisionGraph, target: str) -> tuple[str, ...]:
-    """Return the revisions an absolute target names (base names none)."""
-    label, symbol = _split(target)
-    if symbol == "heads":
+def symbol_revisions(graph: RevisionGraph, target: Target) -> tuple[str, ...]:
+    """Return the revisions an absolute target (or a relative one's anchor) names."""
+    label, symbol = target.label, target.symbol
+    if symbol == HEADS:
         return tuple(in_lineage(graph, graph.heads, label)) if label else graph.real_heads
-    if symbol == "head":
-        return current_head(graph, label, target)
-    if symbol in {"base", ""}:
+    if symbol == HEAD:
+        return current_head(graph, label, target.text)
+    if symbol in {BASE, None}:
         return ()
     revision = graph.get(symbol).revision
     if label is not None and not graph.shares_lineage(revision, anchor(graph, label)):
-        raise BadTarget(target, f"revision {revision} is not on branch {label}")
+        raise BadTarget(target.text, f"revision {revision} is not on branch {label}")
     return (revision,)
 
 
-def resolve(graph: RevisionGraph, target: str, current: Sequence[str]) -> tuple[str, ...]:
+def resolve(graph: RevisionGraph, target: TargetLike, current: Sequence[str]) -> tuple[str, ...]:
     """Return the revisions an upgrade target names, relative ones measured from current."""
-    targets: list[str] = []
-    for part in target.split():
-        targets.extend(_resolve_upgrade_part(graph, part, current))
-    return tuple(dict.fromkeys(targets))
+    found: list[str] = []
+    for part in as_targets(target):
+        found.extend(_resolve_upgrade_part(graph, part, current))
+    return tuple(dict.fromkeys(found))
 
 
-def check(graph: RevisionGraph, direction: str, target: str) -> None:
+def check(graph: RevisionGraph, direction: str, target: TargetLike) -> None:
     """Raise now the error resolving target would raise for a database in any state.
 
-    Absolute targets (heads, head, base, ids, label@head) name the same revisions wherever a
-    database is, so an unknown id or an ambiguous `head` can be refused before any database
-    of a run moves. A relative one (+1, users@-1) depends on where the database is: its plan
-    checks it.
+    Absolute targets (heads, head, base, ids, label@head, REV+N) name the same revisions
+    wherever a database is, so an unknown id or an ambiguous `head` can be refused before any
+    database of a run moves. A move from the database's rows (+1, users@-1) depends on where
+    the database is: its plan checks it.
     """
+    parts = as_targets(target)
     if direction == "down":
-        if not RELATIVE.match(target):
-            resolve_downgrade(graph, target, ())
+        if len(parts) > 1:
+            raise BadTarget(" ".join(p.text for p in parts), "a downgrade goes to one target")
+        if parts[0].symbol is not None:
+            resolve_downgrade(graph, parts[0], ())
         return
-    for part in target.split():
-        if not RELATIVE.match(part):
-            symbol_revisions(graph, part)
+    for part in parts:
+        if part.symbol is not None:
+            _resolve_upgrade_part(graph, part, ())
 
 
 def _resolve_upgrade_part(
-    graph: RevisionGraph, target: str, current: Sequence[str]
+    graph: RevisionGraph, target: Target, current: Sequence[str]
 ) -> tuple[str, ...]:
-    match = RELATIVE.match(target)
-    if not match:
+    if target.steps is None:
         return symbol_revisions(graph, target)
-    label, symbol, steps = match["label"], match["symbol"], int(match["steps"])
+    label, symbol, steps = target.label, target.symbol, target.steps
     if symbol is not None:
-        start = symbol_revisions(graph, f"{label}@{symbol}" if label and steps < 0 else symbol)
+        start = symbol_revisions(graph, target.absolute() if steps < 0 else _bare(target))
         found = walk(
             graph, target, start[0] if start else None, steps, label if steps > 0 else None
         )
-        return () if found == BASE else (found,)
+        return () if found is None else (found,)
     if steps <= 0:
-        raise BadTarget(target, f"relative revision {steps} did not produce {-steps} migrations")
+        raise BadTarget(
+            target.text, f"relative revision {steps} did not produce {-steps} migrations"
+        )
     starts = list(current)
     if label is not None:
         starts = in_lineage(graph, starts, label) or _branch_tip(graph, current, label)
     if len(starts) > 1:
-        raise BadTarget(target, "ambiguous upgrade from several current revisions")
+        raise BadTarget(target.text, "ambiguous upgrade from several current revisions")
     found = walk(graph, target, starts[0] if starts else None, steps, label)
-    return () if found == BASE else (found,)
+    return () if found is None else (found,)
+
+
+def _bare(target: Target) -> Target:
+    """Return a relative target's anchor without its label (`x@ae10+1` walks up from ae10)."""
+    assert target.symbol is not None
+    return Target(target.symbol, target.symbol)
 
 
 def _branch_tip(graph: RevisionGraph, current: Sequence[str], label: str) -> list[str]:
@@ -111,87 +125,88 @@ def _branch_tip(graph: RevisionGraph, current: Sequence[str], label: str) -> lis
 
 
 def walk(
-    graph: RevisionGraph, target: str, start: str | None, steps: int, label: str | None
-) -> str:
-    """Return the revision steps away from start (None: below the bases); BASE below them."""
+    graph: RevisionGraph, target: Target, start: str | None, steps: int, label: str | None
+) -> str | None:
+    """Return the revision steps away from start (None: below the bases, and the result)."""
     position: str | None = start
     for _ in range(abs(steps)):
         if steps > 0:
             position = _step_up(graph, target, position, label)
         elif position is None:
-            raise BadTarget(target, "walked past base")
+            raise BadTarget(target.text, "walked past base")
         else:
             position = _step_down(graph, target, position)
-    return BASE if position is None else position
+    return position
 
 
-def _step_up(graph: RevisionGraph, target: str, position: str | None, label: str | None) -> str:
+def _step_up(graph: RevisionGraph, target: Target, position: str | None, label: str | None) -> str:
     candidates = list(graph.bases) if position is None else graph.children(position)
     if label is not None:
         candidates = in_lineage(graph, candidates, label)
     if not candidates:
-        raise BadTarget(target, "relative revision walked past the head")
+        raise BadTarget(target.text, "relative revision walked past the head")
     if len(candidates) > 1:
-        raise BadTarget(target, f"ambiguous walk: {', '.join(candidates)} all follow")
+        raise BadTarget(target.text, f"ambiguous walk: {', '.join(candidates)} all follow")
     return candidates[0]
 
 
-def _step_down(graph: RevisionGraph, target: str, position: str) -> str | None:
+def _step_down(graph: RevisionGraph, target: Target, position: str) -> str | None:
     downs = graph.get(position).down_revisions
     if len(downs) > 1:
-        raise BadTarget(target, f"ambiguous walk: {position} merges {', '.join(downs)}")
+        raise BadTarget(target.text, f"ambiguous walk: {position} merges {', '.join(downs)}")
     return downs[0] if downs else None
 
 
 def resolve_downgrade(
-    graph: RevisionGraph, target: str, current: Sequence[str]
+    graph: RevisionGraph, target: Target, current: Sequence[str]
 ) -> tuple[str | None, str | None]:
     """Return the branch label (if any) and the revision a downgrade goes to (None: base)."""
-    match = RELATIVE.match(target)
-    if not match:
-        label, symbol = _split(target)
-        if symbol in {"base", ""}:
+    label, symbol, steps = target.label, target.symbol, target.steps
+    if steps is None:
+        if symbol == BASE:
             return label, None
-        revisions = symbol_revisions(graph, symbol)
+        revisions = symbol_revisions(graph, _bare(target))
         if len(revisions) > 1:
             # A downgrade goes to one point; Alembic refuses `heads` when there are several.
-            raise MultipleHeads(revisions, target)
+            raise MultipleHeads(revisions, target.text)
         return label, (revisions[0] if revisions else None)
-    label, symbol, steps = match["label"], match["symbol"], int(match["steps"])
     if steps >= 0:
         if symbol is None:
-            raise BadTarget(target, f"relative revision {steps} did not produce migrations")
-        start = symbol_revisions(graph, symbol)
-        found = walk(graph, target, start[0] if start else None, steps, label)
-        return label, (None if found == BASE else found)
+            raise BadTarget(target.text, f"relative revision {steps} did not produce migrations")
+        start = symbol_revisions(graph, _bare(target))
+        return label, walk(graph, target, start[0] if start else None, steps, label)
     if symbol is None:
-        symbol, label = _downgrade_start(graph, target, current, label)
-    start = symbol_revisions(graph, f"{label}@{symbol}" if label else symbol)
+        symbol, label = _downgrade_start(graph, target, current)
+    start = symbol_revisions(graph, Target(target.text, symbol, label))
     if not start:
-        raise BadTarget(target, f"relative revision {steps} did not produce migrations")
-    found = walk(graph, target, start[0], steps, None)
-    return label, (None if found == BASE else found)
+        raise BadTarget(target.text, f"relative revision {steps} did not produce migrations")
+    return label, walk(graph, target, start[0], steps, None)
 
 
 def _downgrade_start(
-    graph: RevisionGraph, target: str, current: Sequence[str], label: str | None
-) -> tuple[str, str]:
+    graph: RevisionGraph, target: Target, current: Sequence[str]
+) -> tuple[str, str | None]:
     """Return where `-N` (or `label@-N`) counts from, and the label that scopes it."""
+    label = target.label
     if label is None:
         if not current:
-            raise BadTarget(target, "the database is at base: nothing to go down from")
+            raise BadTarget(target.text, "the database is at base: nothing to go down from")
         return current[0], current[0]
     starts = in_lineage(graph, current, label) or _branch_tip(graph, current, label)
     if len(starts) != 1:
-        raise BadTarget(target, f"no single current revision on branch {label}")
+        raise BadTarget(target.text, f"no single current revision on branch {label}")
     return starts[0], label
 
 
-def resolve_single(graph: RevisionGraph, name: str) -> str:
-    """Return the one revision a name stands for; base or several is an error."""
-    found = resolve(graph, name, ())
+def resolve_single(graph: RevisionGraph, target: TargetLike) -> str:
+    """Return the one revision a target stands for; base or several is an error."""
+    found = resolve(graph, target, ())
     if len(found) > 1:
-        raise MultipleHeads(found, name)
+        raise MultipleHeads(found, _text(target))
     if not found:
-        raise UnknownRevision(name)
+        raise UnknownRevision(_text(target))
     return found[0]
+
+
+def _text(target: TargetLike) -> str:
+    return " ".join(part.text for part in as_targets(target))

@@ -1,13 +1,17 @@
-"""One database's part of the graph, and what it needs from other databases first."""
+"""One database's part of the graph, its plans, and what it needs from other databases first."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from orch_graph.errors import GraphError
+from orch_graph import planner, stamp, targets
+from orch_graph.errors import ForeignParent
 from orch_graph.graph import RevisionGraph
+from orch_graph.plan import Plan
 from orch_graph.revision import Revision
+from orch_graph.target import Target
+from orch_graph.targets import TargetLike
 
 
 @dataclass(frozen=True)
@@ -17,19 +21,6 @@ class ExternalRequirement:
     required_by: str
     revision: str
     service: str | None
-
-
-class ForeignParent(GraphError):
-    """A revision builds (by down_revision) on a revision of a service its database lacks."""
-
-    def __init__(self, revision: str, parent: str, service: str | None) -> None:
-        super().__init__(
-            f"revision {revision} builds on {parent} of service {service}, which the same "
-            "database does not carry; add that service to the database or use depends_on"
-        )
-        self.revision = revision
-        self.parent = parent
-        self.service = service
 
 
 class DatabaseView(RevisionGraph):
@@ -64,3 +55,19 @@ class DatabaseView(RevisionGraph):
                     external.append(ExternalRequirement(revision.revision, dependency, owner))
             revisions.append(revision._replace(depends_on=tuple(local)))
         return cls(revisions, external)
+
+    def check_target(self, direction: str, target: TargetLike) -> None:
+        """Raise the error a plan to target would raise from any state ("up" or "down")."""
+        targets.check(self, direction, target)
+
+    def plan_upgrade(self, current: Sequence[str], target: TargetLike) -> Plan:
+        """Return the steps from the current version rows up to target."""
+        return planner.plan_upgrade(self, current, target)
+
+    def plan_downgrade(self, current: Sequence[str], target: str | Target) -> Plan:
+        """Return the steps from the current version rows down to target."""
+        return planner.plan_downgrade(self, current, target)
+
+    def plan_stamp(self, current: Sequence[str], target: TargetLike) -> Plan:
+        """Return the version rows that stamping target over the current ones leaves."""
+        return stamp.plan_stamp(self, current, target)

@@ -13,7 +13,11 @@ from orch_cli import output
 from orch_cli.completion import target_names
 from orch_cli.context import load_project
 from orch_cli.errors import handled
+from orch_graph.errors import BadTarget
+from orch_graph.history import history as history_between
 from orch_graph.scanner import read_docstring
+from orch_graph.target import Target, parse_range
+from orch_graph.targets import resolve_single
 
 if TYPE_CHECKING:
     from orch_graph.graph import RevisionGraph
@@ -123,7 +127,7 @@ def history(
     with handled(as_json):
         graph = load_project(ctx).graph
         lower, upper = _split_range(rev_range)
-        revisions = graph.history(lower, upper)
+        revisions = history_between(graph, lower, upper)
         if as_json:
             output.emit_json({"revisions": [revision_document(r) for r in revisions]})
             return
@@ -131,20 +135,22 @@ def history(
         output.lines(describe(graph, revision) for revision in revisions)
 
 
-def _split_range(rev_range: str | None) -> tuple[str | None, str | None]:
+def _split_range(rev_range: str | None) -> tuple[Target | None, Target | None]:
     if not rev_range:
         return None, None
     if ":" not in rev_range:
         raise typer.BadParameter("expected START:END", param_hint="--rev-range")
-    lower, _, upper = rev_range.partition(":")
-    if "current" in {lower, upper}:
+    if "current" in rev_range.split(":"):
         # Alembic reads the one database it has; orch's history reads no database at all.
         raise typer.BadParameter(
             "'current' needs a database, and history reads none: see `orch current` for where "
             "each database is, then give that revision",
             param_hint="--rev-range",
         )
-    return lower or None, upper or None
+    span = parse_range(rev_range)
+    if len(span.lower) > 1:
+        raise BadTarget(rev_range, "history starts from one revision")
+    return (span.lower[0] if span.lower else None), span.upper
 
 
 def show(
@@ -157,7 +163,7 @@ def show(
     """Show revisions in full."""
     with handled(as_json):
         graph = load_project(ctx).graph
-        found = [graph.get(graph.resolve_one(name)) for name in revisions]
+        found = [graph.get(resolve_single(graph, name)) for name in revisions]
         if as_json:
             output.emit_json({"revisions": [revision_document(r) for r in found]})
             return

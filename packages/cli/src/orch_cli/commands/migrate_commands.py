@@ -114,14 +114,21 @@ def _orchestrator(ctx: typer.Context, project: Project, x_arg: list[str]) -> Orc
 def _print_sql(
     orchestrator: Orchestrator, databases: list[DatabaseConfig], direction: str, target: str
 ) -> None:
-    start, _, end = target.rpartition(":") if ":" in target else ("", "", target)
+    from orch_graph.errors import BadTarget
+    from orch_graph.target import parse_range
+    from orch_graph.targets import resolve
+
+    # FROM:TO as Alembic reads it: FROM revisions, partial ids, labels, `heads` (`base` none).
+    span = parse_range(target) if ":" in target else None
+    if span is not None and span.upper is None:
+        raise BadTarget(target, "--sql FROM:TO needs where to go (TO)")
+    end = target if span is None or span.upper is None else span.upper.text
     for name, local in orchestrator.targets(databases, end, direction).items():
         config = orchestrator.project.config.databases[name]
         runner = orchestrator.runner(config)
-        # FROM as Alembic reads it: revisions, partial ids, labels, `heads`; `base` is none.
         view = orchestrator.project.view(config)
-        current = tuple(rev for part in start.split(",") if part for rev in view.resolve(part))
-        plan = runner.plan(direction, local, current if ":" in target else None)
+        current = None if span is None else resolve(view, span.lower, ())
+        plan = runner.plan(direction, local, current)
         lines = [f"-- orch: database {name} ({runner.url})"]
         runner.render_sql(plan, lines.append)
         output.lines([*lines, ""])  # one write per database, not one per statement

@@ -10,6 +10,7 @@ from orch_cli import output
 from orch_cli.context import load_project
 from orch_cli.errors import EXIT_BAD_INPUT, handled
 from orch_cli.scripts import NewScript, write_script
+from orch_graph.targets import resolve_single
 
 _CONFIG = """[orch]
 audit_log = ".orch/audit.jsonl"
@@ -82,7 +83,7 @@ def revision(
         elif head == "heads":
             down = tuple(service_heads)  # as Alembic: on every head at once, merging them
         elif head is not None:
-            parent = graph.resolve_one(head)
+            parent = resolve_single(graph, head)
             if parent not in graph.heads and not splice:
                 _fail(f"{parent} is not a head", "pass --splice to branch from it")
             down = (parent,)
@@ -96,7 +97,7 @@ def revision(
             down = tuple(service_heads)
         first_base = not down and not graph.label_owner(name)
         labels = tuple(branch_label) or ((name,) if first_base else ())
-        depends = tuple(graph.resolve_one(d) for d in depends_on)
+        depends = tuple(resolve_single(graph, d) for d in depends_on)
         path = write_script(
             NewScript(project.config.services[name].scripts, message, down, labels, depends, rev_id)
         )
@@ -123,7 +124,7 @@ def merge(
         parents = (
             tuple(graph.heads)
             if revisions == ["heads"]
-            else tuple(graph.resolve_one(r) for r in revisions)
+            else tuple(resolve_single(graph, r) for r in revisions)
         )
         if len(parents) < 2:
             _fail("a merge needs at least two revisions", "name two or more heads")
