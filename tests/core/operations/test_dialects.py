@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from orch_core.dialects import get_dialect
+from orch_core.dialects.base import ColumnChange
 from orch_core.errors import OperationFailed, UnknownDialect
 from orch_core.operations import Operations, ops
 from orch_core.runtime.context import MigrationContext
@@ -38,7 +39,7 @@ def test_reverse_operations_are_data() -> None:
     alter = ops.AlterColumnOp(
         "t",
         "c",
-        frozenset({"rename", "nullable"}),
+        frozenset({ColumnChange.RENAME, ColumnChange.NULLABLE}),
         new_name="d",
         nullable=False,
         existing_nullable=True,

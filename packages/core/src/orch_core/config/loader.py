@@ -19,6 +19,7 @@ from orch_core.config.model import (
     ServiceConfig,
     TransactionMode,
 )
+from orch_core.dialects.sqlite import anchor_url
 from orch_core.errors import ConfigError, ConfigNotFound
 
 CONFIG_NAME = "orch.toml"
@@ -256,7 +257,7 @@ def _database(  # noqa: PLR0917 - private builder over the parts of one table
     environ: Mapping[str, str],
 ) -> DatabaseConfig:
     prefix = ("databases", name)
-    url = _anchor_sqlite(_text(table, sources, environ, *prefix, "url"), sources[0].path.parent)
+    url = anchor_url(_text(table, sources, environ, *prefix, "url"), sources[0].path.parent)
     if "services" not in table:
         raise ConfigError("is required", _origin(sources, *prefix), f"databases.{name}.services")
     for service in table["services"]:
@@ -287,19 +288,6 @@ def _database(  # noqa: PLR0917 - private builder over the parts of one table
         lock_timeout=float(setting.get("lock_timeout", 60.0)),
         transaction_mode=TransactionMode(mode),
     )
-
-
-def _anchor_sqlite(url: str, root: Path) -> str:
-    """Return url with a relative SQLite file path made relative to the config's folder."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) and not url.startswith("sqlite+pysqlite:///"):
-        return url
-    scheme, _, rest = url.partition(":///")
-    path, query = rest.split("?", 1) if "?" in rest else (rest, None)
-    if not path or path == ":memory:" or Path(path).is_absolute():
-        return url
-    anchored = f"{scheme}:///{root / path}"
-    return f"{anchored}?{query}" if query else anchored
 
 
 def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -> None:

@@ -1,10 +1,12 @@
-"""orch's dialects, registered by SQLAlchemy dialect name."""
+"""orch's dialects, registered by SQLAlchemy dialect name: one module per database.
+
+sqlite.py, postgresql.py and mysql.py (MySQL and MariaDB) each hold all of that database's
+behaviour; base.py says what a dialect states; generic.py is the fallback for the rest.
+"""
 
 from __future__ import annotations
 
 from types import MappingProxyType
-
-from sqlalchemy.dialects import registry
 
 from orch_core.dialects.base import Dialect
 from orch_core.dialects.generic import generic_dialect
@@ -27,6 +29,8 @@ def get_dialect(name: str) -> Dialect:
         return found
     if base in _GENERIC_NAMES:
         return generic_dialect(base)
+    from sqlalchemy.dialects import registry  # noqa: PLC0415 - see orch_core.dialects.base
+
     try:
         registry.load(base)
     except Exception as exc:

@@ -1,30 +1,70 @@
-"""What orch needs to know about a database: its capabilities, stated as data."""
+"""What orch needs to know about a database: capabilities as data, behaviour as a few hooks.
+
+Each database's module (sqlite.py, postgresql.py, mysql.py) states all of its differences
+here: its capabilities, its migration lock, how its engine is made, what it does around a
+batch table move. runtime/ asks the dialect and keeps only what is common.
+
+The modules import SQLAlchemy inside their hooks, not at the top: the config loader reads
+SQLite URLs through sqlite.py, and `orch heads` must not pay for SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
     from sqlalchemy.engine import Dialect as SADialect
 
+
+class ColumnChange(StrEnum):
+    """What an alter_column changes about a column."""
+
+    RENAME = "rename"
+    TYPE = "type"
+    NULLABLE = "nullable"
+    SERVER_DEFAULT = "server_default"
+    COMMENT = "comment"
+
+
+ALL_COLUMN_CHANGES = frozenset(ColumnChange)
+
+# The operations whose support differs between databases (see Dialect.needs_recreate).
+AlterKind = Literal["alter_column", "drop_column", "create_constraint", "drop_constraint"]
+CommentStyle = Literal["inline", "separate", "none"]
+AlterStyle = Literal["standard", "modify"]
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A migration lock once its connection (or file) is open: poll it, name its holder."""
+
+    try_acquire: Callable[[], bool]
+    holder: Callable[[], str | None]
+    release: Callable[[], None]
+
+
 # Statements a dialect needs before CREATE TABLE (PostgreSQL: CREATE TYPE for enums).
 BeforeCreate = Callable[["sa.Table", "SADialect"], "list[Any]"]
 # Completes a reflected table with what SQLAlchemy's reflection misses on this database.
 AfterReflect = Callable[["sa.Connection", "sa.Table"], None]
-
-CommentStyle = Literal["inline", "separate", "none"]
-AlterStyle = Literal["standard", "modify"]
-
-# Column changes an ALTER TABLE can make: rename, type, nullable, server_default, comment.
-ALL_COLUMN_CHANGES = frozenset({"rename", "type", "nullable", "server_default", "comment"})
+# Opens the lock for (engine, name scope); yields None where no lock is needed.
+OpenLock = Callable[["sa.Engine", str], AbstractContextManager[Lock | None]]
+# Makes the engine where plain sa.create_engine(url) does not suit the database.
+CreateEngine = Callable[["sa.URL"], "sa.Engine"]
+# Whether connecting to url would create the database (a SQLite file not there yet).
+IsMissing = Callable[["sa.URL"], bool]
+# Wraps a batch move of a table (connection, table, revision): SQLite's foreign-key pragma.
+GuardTableMove = Callable[["sa.Connection", str, "str | None"], AbstractContextManager[None]]
 
 
 @dataclass(frozen=True)
 class Dialect:
-    """A database's capabilities and the few choices orch makes differently for it."""
+    """A database's capabilities and the few things orch does differently for it."""
 
     name: str
     transactional_ddl: bool
@@ -33,20 +73,37 @@ class Dialect:
     comments: CommentStyle = "separate"
     # "modify": type/nullability changes restate the whole column (MySQL's MODIFY/CHANGE).
     alter_style: AlterStyle = "standard"
-    native_column_changes: frozenset[str] = ALL_COLUMN_CHANGES
+    native_column_changes: frozenset[ColumnChange] = ALL_COLUMN_CHANGES
     native_drop_column: bool = True
     # Whether ADD/DROP CONSTRAINT works in place; when False those need batch's copy-and-move.
     native_constraint_changes: bool = True
-    batch_by_default: bool = False
     before_create_table: BeforeCreate | None = None
     after_reflect: AfterReflect | None = None
+    # No lock where the database offers none orch knows (the generic fallback).
+    open_lock: OpenLock | None = None
+    create_engine: CreateEngine | None = None
+    is_missing: IsMissing | None = None
+    guard_table_move: GuardTableMove | None = None
 
-    def needs_recreate(self, kind: str, changes: frozenset[str] = frozenset()) -> bool:
+    def needs_recreate(
+        self, kind: AlterKind, changes: frozenset[ColumnChange] = frozenset()
+    ) -> bool:
         """Return whether an operation of this kind must go through copy-and-move."""
         if kind == "alter_column":
             return not changes <= self.native_column_changes
         if kind == "drop_column":
             return not self.native_drop_column
-        if kind in {"create_constraint", "drop_constraint"}:
-            return not self.native_constraint_changes
-        return False
+        return not self.native_constraint_changes
+
+    def moving_table(
+        self, connection: sa.Connection | None, table: str, revision: str | None
+    ) -> AbstractContextManager[None]:
+        """Return what must wrap a batch move of table on connection (offline: nothing)."""
+        if connection is None or self.guard_table_move is None:
+            return nullcontext()
+        return self.guard_table_move(connection, table, revision)
+
+
+def lock_name(database: str, scope: str) -> str:
+    """Return a lock's name: the server's database, then the scope (the version table)."""
+    return f"orch:{database}:{scope}"

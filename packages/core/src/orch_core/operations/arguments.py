@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from orch_core.dialects.base import ColumnChange
 from orch_core.operations import ops
 
 _UNSET: Any = object()
@@ -28,17 +29,17 @@ def alter_column_op(
     postgresql_using: str | None = None,
 ) -> ops.AlterColumnOp:
     """Return the AlterColumnOp for alter_column's arguments (False means 'leave as is')."""
-    changes = set()
+    changes: set[ColumnChange] = set()
     if new_column_name is not None:
-        changes.add("rename")
+        changes.add(ColumnChange.RENAME)
     if type_ is not None:
-        changes.add("type")
+        changes.add(ColumnChange.TYPE)
     if nullable is not None:
-        changes.add("nullable")
+        changes.add(ColumnChange.NULLABLE)
     if server_default is not _UNSET and server_default is not False:
-        changes.add("server_default")
+        changes.add(ColumnChange.SERVER_DEFAULT)
     if comment is not _UNSET and comment is not False:
-        changes.add("comment")
+        changes.add(ColumnChange.COMMENT)
     return ops.AlterColumnOp(
         table_name=table_name,
         column_name=column_name,

@@ -7,8 +7,7 @@ re-creates the indexes. Dialects that can ALTER in place run the block as plain 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -178,7 +177,10 @@ class BatchOperations:
         model = TableModel.from_table(self._source(), self.spec.partial_reordering)
         for op in self.ops:
             self._apply(model, op)
-        with _foreign_keys_off(self.context, self.spec.table_name):
+        context = self.context
+        with context.dialect.moving_table(
+            context.connection, self.spec.table_name, context.revision
+        ):
             for statement in model.move_statements(self.spec.table_args, self.spec.table_kwargs):
                 self.context.emit(statement, self.ops[0] if self.ops else None)
 
@@ -245,59 +247,3 @@ class BatchOperations:
                 self.context.revision,
                 f"no such column or constraint: {exc.args[0]}",
             ) from exc
-
-
-@contextmanager
-def _foreign_keys_off(context: MigrationContext, table_name: str) -> Iterator[None]:
-    """Keep SQLite from cascading or refusing while the referenced old table is dropped.
-
-    PRAGMA foreign_keys cannot change inside a transaction. Under pysqlite, DDL runs outside
-    one, so the pragma can be switched off around the move; if a transaction is already open
-    and other tables reference this one, the move would fire their ON DELETE actions, so it
-    is refused.
-    """
-    connection = context.connection
-    if connection is None or context.dialect.name != "sqlite":
-        yield
-        return
-    if not connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
-        yield
-        return
-    driver = connection.connection.driver_connection
-    if getattr(driver, "in_transaction", False):
-        if _referenced(connection, table_name):
-            raise UnsupportedOperation(
-                "batch_alter_table",
-                table_name,
-                context.revision,
-                "other tables reference it and PRAGMA foreign_keys=ON cannot be turned off inside "
-                "the open transaction; run this migration with foreign_keys off",
-            )
-        yield
-        return
-    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    try:
-        yield
-        violations = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        if violations:
-            raise OperationFailed(
-                "batch_alter_table",
-                table_name,
-                context.revision,
-                f"foreign key violations: {violations}",
-            )
-        # The copy opened a driver transaction of its own; closing it lets the pragma apply.
-        if driver is not None and driver.in_transaction:
-            driver.commit()
-    finally:
-        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-
-
-def _referenced(connection: sa.Connection, table_name: str) -> bool:
-    inspector = sa.inspect(connection)
-    for other in inspector.get_table_names():
-        if other == table_name:
-            continue
-        if any(fk["referred_table"] == table_name for fk in inspector.get_foreign_keys(other)):
-            return True
-    return False

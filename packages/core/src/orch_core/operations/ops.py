@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
+from orch_core.dialects.base import ColumnChange
+
 Params = Mapping[str, Any]
 
 
@@ -101,7 +103,7 @@ class AlterColumnOp(Op):
     op_name: ClassVar[str] = "alter_column"
     table_name: str
     column_name: str
-    changes: frozenset[str]
+    changes: frozenset[ColumnChange]
     schema: str | None = None
     new_name: str | None = None
     type_: Any = None

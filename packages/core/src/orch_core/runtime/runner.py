@@ -20,7 +20,7 @@ from orch_core.audit.events import Event
 from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationPending
 from orch_core.runtime.context import MigrationContext
-from orch_core.runtime.engines import create_engine, is_missing_sqlite_file
+from orch_core.runtime.engines import create_engine, is_missing
 from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import (
     APPLIED,
@@ -131,7 +131,7 @@ class DatabaseRunner:
 
     def current(self) -> tuple[str, ...]:
         """Return the heads the database is at (none for a new database); creates nothing."""
-        if is_missing_sqlite_file(self.config.url):
+        if is_missing(self.config.url):
             return ()
         with self.engine.connect() as conn:
             return self.recorder.current_heads(conn)
@@ -214,7 +214,7 @@ class DatabaseRunner:
     def state(self) -> tuple[tuple[str, ...], PartialMigrationPending | None]:
         """Return the heads the database is at and what would make the next upgrade refuse
         to start (a step an earlier run left half done): one connection, creates nothing."""
-        if is_missing_sqlite_file(self.config.url):
+        if is_missing(self.config.url):
             return (), None
         with self.engine.connect() as conn:
             heads = self.recorder.current_heads(conn)
@@ -393,7 +393,7 @@ class ScriptDrift:
 
 def verify_scripts(runner: DatabaseRunner) -> list[ScriptDrift]:
     """Return the applied revisions whose script changed, vanished, or the graph does not know."""
-    if is_missing_sqlite_file(runner.config.url):
+    if is_missing(runner.config.url):
         return []
     with runner.engine.connect() as conn:
         applied = runner.recorder.applied_scripts(conn)
