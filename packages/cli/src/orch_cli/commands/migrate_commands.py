@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import signal
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import typer
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 ALL_DBS = typer.Option(False, "--all-dbs", help="Every database in the config.")
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the plans; touch nothing.")
 SQL = typer.Option(False, "--sql", help="Print the SQL instead of running it.")
-JSON = typer.Option(False, "--json", help="With --dry-run: one JSON document.")
+JSON = typer.Option(False, "--json", help="One JSON document: the plans, or the run's result.")
 KEEP_GOING = typer.Option(
     False, "--keep-going", help="After a failure, run what does not depend on it."
 )
@@ -88,13 +89,17 @@ def _move(
             _print_plans(orchestrator.plan(databases, direction, target), as_json)
             return
         summary = _run_with_progress(orchestrator, databases, direction, target, keep_going)
-    _print_summary(summary)
+    if as_json:
+        output.emit_json(_summary_document(summary))
+    else:
+        _print_summary(summary)
     if summary.stopped_by:
-        report(INTERRUPTED, as_json=False)
+        if not as_json:
+            report(INTERRUPTED, as_json=False)
         raise typer.Exit(128 + signal.Signals[summary.stopped_by].value)  # 130, 143
     if not summary.ok:
         error = summary.first_error
-        if error is not None:
+        if error is not None and not as_json:
             report(describe(error), as_json=False)
         raise typer.Exit(describe(error).exit_code if error else EXIT_FAILED)
 
@@ -176,6 +181,42 @@ def _run_with_progress(
         )
 
 
+def _summary_document(summary: RunSummary) -> dict[str, object]:
+    """Return a run as DESIGN.md's JSON: each database's outcome, rows, steps and error."""
+    databases: dict[str, object] = {}
+    for name, outcome in summary.databases.items():
+        error = None
+        if outcome.error is not None:
+            described = describe(outcome.error)
+            error = {"code": described.code, "message": described.message, "hint": described.hint}
+        databases[name] = {
+            "outcome": outcome.outcome.value,
+            "before": list(outcome.before),
+            "after": list(outcome.after),
+            "steps": [
+                {
+                    "revision": step.revision,
+                    "direction": _DIRECTION_WORDS[step.direction],
+                    "outcome": step.outcome,
+                    "duration_ms": step.duration_ms,
+                }
+                for step in outcome.steps
+            ],
+            "duration_ms": outcome.duration_ms,
+            "error": error,
+            "note": outcome.reason,
+        }
+    counts = Counter(outcome.outcome.value for outcome in summary.databases.values())
+    return {
+        "run_id": summary.run_id,
+        "direction": f"{summary.direction}grade",
+        "target": summary.target,
+        "stopped_by": summary.stopped_by,
+        "counts": dict(sorted(counts.items())),
+        "databases": databases,
+    }
+
+
 def _print_summary(summary: RunSummary) -> None:
     rows = []
     for name, outcome in summary.databases.items():
@@ -209,9 +250,11 @@ def stamp(
     db: list[str] = DB,
     all_dbs: bool = ALL_DBS,
     purge: bool = typer.Option(False, "--purge", help="Ignore the version rows that are there."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON document: rows before, after."),
 ) -> None:
     """Record revisions in the version table without running any script."""
-    with handled():
+    stamped: dict[str, object] = {}
+    with handled(as_json):
         project = load_project(ctx)
         orchestrator = _orchestrator(ctx, project, [])
         databases = project.select(db, all_dbs)
@@ -221,7 +264,11 @@ def stamp(
                 result = runner.stamp(local, purge=purge)
             finally:
                 runner.dispose()
-            output.line(f"{name}: stamped {', '.join(result.after) or '<base>'}")
+            stamped[name] = {"before": list(result.before), "after": list(result.after)}
+            if not as_json:
+                output.line(f"{name}: stamped {', '.join(result.after) or '<base>'}")
+    if as_json:
+        output.emit_json({"databases": stamped})
 
 
 def register(app: typer.Typer) -> None:
