@@ -249,25 +249,39 @@ def generate(
     work: Path = WORK,
 ) -> Project:
     """Write a project of ``revisions`` scripts over ``services`` services and N databases."""
+    names = tuple(f"s{k}" for k in range(services))
+    per = [revisions // services + (1 if k < revisions % services else 0) for k in range(services)]
+    first_dep: tuple[str, ...] = ()
+    scripts: dict[str, list[Script]] = {}
+    for svc, count in zip(names, per, strict=True):
+        scripts[svc] = service_scripts(svc, count, fork_every, first_dep)
+        if not first_dep and len(scripts[svc]) > 1:
+            first_dep = (scripts[svc][1].revision,)
+    return write_project(name, scripts, databases, url_template, work)
+
+
+def write_project(
+    name: str,
+    scripts: dict[str, list[Script]],
+    databases: int = 1,
+    url_template: str = "sqlite:///{root}/db/{db}.db",
+    work: Path = WORK,
+) -> Project:
+    """Write each service's scripts, an Alembic environment and an orch.toml under work/name."""
     root = work / name
     if root.exists():
         shutil.rmtree(root)
     (root / "db").mkdir(parents=True)
-    names = tuple(f"s{k}" for k in range(services))
     dbs = tuple(f"db{k}" for k in range(databases))
     urls = {db: url_template.format(root=root, db=db) for db in dbs}
-    project = Project(root, names, dbs, revisions, urls)
-    per = [revisions // services + (1 if k < revisions % services else 0) for k in range(services)]
-    first_dep: tuple[str, ...] = ()
+    total = sum(len(found) for found in scripts.values())
+    project = Project(root, tuple(scripts), dbs, total, urls)
     svc_dirs = []
-    for svc, count in zip(names, per, strict=True):
+    for svc, found in scripts.items():
         folder = root / "services" / svc
         folder.mkdir(parents=True)
         svc_dirs.append(folder)
-        scripts = service_scripts(svc, count, fork_every, first_dep)
-        if not first_dep and len(scripts) > 1:
-            first_dep = (scripts[1].revision,)
-        for script in scripts:
+        for script in found:
             (folder / f"{script.revision}_{svc}_{script.index}.py").write_text(_render(script))
     _write_alembic(project, svc_dirs)
     _write_orch(project, svc_dirs)

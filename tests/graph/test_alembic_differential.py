@@ -115,6 +115,17 @@ def test_plans_agree_with_alembic(data: st.DataObject) -> None:
         current = reached.heads_after if reached else ()
     target = data.draw(target_strategy(revisions))
     way = data.draw(st.sampled_from(["up", "down"]))
+    assert_same_plan(revisions, graph, current, target, way)
+
+
+def assert_same_plan(
+    revisions: Sequence[Revision],
+    graph: RevisionGraph,
+    current: tuple[str, ...],
+    target: str,
+    way: str,
+) -> None:
+    """Assert both refuse, or plan the same steps, rows after and (same order) row changes."""
     expected = alembic_plan(revisions, current, target, way)
     assume(expected is not CRASH)
     found = orch_plan(graph, current, target, way)

@@ -72,7 +72,6 @@ class RevisionGraph:
         self.bases = tuple(r.revision for r in self._by_id.values() if not r.down_revisions)
         self.branch_points = tuple(r for r, kids in children.items() if len(kids) > 1)
         self._normalized: dict[str, tuple[str, ...]] = {}
-        self._inherited: dict[str, frozenset[str]] | None = None
         self._all_sorted: list[str] | None = None
         self._ups: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
         self._depth: dict[str, int] | None = None
@@ -217,34 +216,27 @@ class RevisionGraph:
         return self._networkx
 
     def _normalize(self, revision: str) -> tuple[str, ...]:
-        """Return down revisions plus the dependencies no versioned ancestor already has."""
-        deps = set(self._deps[revision])
-        if deps:
-            deps -= self._inherited_deps()[revision]
+        """Return down revisions plus the dependencies no versioned ancestor already declares."""
+        known = tuple(self._known_downs(revision))
+        deps = self._deps[revision]
+        if not deps:
+            return known
         downs = self._by_id[revision].down_revisions
-        extra = [d for d in self._deps[revision] if d in deps and d not in downs]
-        return tuple(d for d in downs if d in self._by_id) + tuple(extra)
+        return known + tuple(
+            d for d in deps if d not in downs and not self._declared_below(revision, d)
+        )
 
-    def _inherited_deps(self) -> dict[str, frozenset[str]]:
-        """Return, per revision, the dependencies its versioned ancestors declare.
+    def _declared_below(self, revision: str, dependency: str) -> bool:
+        """Return whether a versioned ancestor of revision also depends on dependency.
 
-        One pass in topological order (of all edges, so also of the versioned ones); a revision
-        on a plain line shares its parent's set.
+        Asked of the few revisions that declare the dependency, not of every ancestor: sets
+        of inherited dependencies, one per merge, grow with the history and made this
+        quadratic on merge-heavy graphs.
         """
-        if self._inherited is None:
-            inherited: dict[str, frozenset[str]] = {}
-            empty: frozenset[str] = frozenset()
-            for revision in self._sorted():
-                parents = self._known_downs(revision)
-                if len(parents) == 1 and not self._deps[parents[0]]:
-                    inherited[revision] = inherited[parents[0]]
-                    continue
-                found: set[str] = set()
-                for parent in parents:
-                    found |= inherited[parent] | set(self._deps[parent])
-                inherited[revision] = frozenset(found) if found else empty
-            self._inherited = inherited
-        return self._inherited
+        declarers = [d for d in self._dependants[dependency] if d != revision]
+        return bool(declarers) and bool(
+            self.reaching(self._known_downs(revision), declarers, versioned_only=True)
+        )
 
     def _propagate_labels(self) -> dict[str, set[str]]:
         """Give each label to its revision, everything built on it, and the line below it.
@@ -302,6 +294,10 @@ class RevisionGraph:
         """Return the revisions whose down_revision names this one, in reading order."""
         return list(self._children[revision])
 
+    def followers(self, revision: str) -> list[str]:
+        """Return the revisions built on this one: its children, then its dependants."""
+        return self._followers[revision]
+
     def normalized_down(self, revision: str) -> tuple[str, ...]:
         """Return the revisions a step of this one moves from (down revisions + own deps)."""
         found = self._normalized.get(revision)
@@ -318,8 +314,11 @@ class RevisionGraph:
         downs, ups = self._up_edges()
         return _reach(revisions, downs if versioned_only else ups)
 
-    def reaching(self, revisions: Iterable[str], targets: Iterable[str]) -> set[str]:
-        """Return the targets that are among revisions or what they build on (depends_on too).
+    def reaching(
+        self, revisions: Iterable[str], targets: Iterable[str], *, versioned_only: bool = False
+    ) -> set[str]:
+        """Return the targets that are among revisions or what they build on (depends_on too,
+        unless versioned_only).
 
         The same answer as intersecting ancestors(revisions) with targets, without walking the
         whole history below: a revision no deeper than the shallowest target (by its longest
@@ -327,7 +326,8 @@ class RevisionGraph:
         wanted = set(targets)
         if not wanted:
             return set()
-        _, ups = self._up_edges()
+        downs, ups = self._up_edges()
+        edges = downs if versioned_only else ups
         depth = self._depths()
         shallowest = min(depth[t] for t in wanted)
         found: set[str] = set()
@@ -342,7 +342,7 @@ class RevisionGraph:
                 found.add(revision)
                 if len(found) == len(wanted):
                     break
-            stack.extend(ups[revision])
+            stack.extend(edges[revision])
         return found
 
     def _depths(self) -> dict[str, int]:

@@ -140,13 +140,9 @@ def plan_upgrade(graph: RevisionGraph, current: Sequence[str], target: TargetLik
     current = tuple(current)
     _check_current(graph, current)
     needed = upgrade_set(graph, target, current)
-    rows = set(current)
-    steps = []
-    for revision in graph.in_order(needed):
-        step = _upgrade_step(graph, revision, rows)
-        steps.append(step)
-        rows = _apply(rows, step)
-    return Plan("up", current, _sorted(rows), tuple(steps))
+    rows = _Rows(graph, current)
+    steps = tuple(rows.step_up(revision) for revision in graph.in_order(needed))
+    return Plan("up", current, _sorted(rows.rows), steps)
 
 
 def plan_downgrade(graph: RevisionGraph, current: Sequence[str], target: str | Target) -> Plan:
@@ -154,13 +150,9 @@ def plan_downgrade(graph: RevisionGraph, current: Sequence[str], target: str | T
     current = tuple(current)
     _check_current(graph, current)
     dropped = downgrade_set(graph, current, target)
-    rows = set(current)
-    steps = []
-    for revision in reversed(graph.in_order(dropped)):
-        step = _downgrade_step(graph, revision, rows)
-        steps.append(step)
-        rows = _apply(rows, step)
-    return Plan("down", current, _sorted(rows), tuple(steps))
+    rows = _Rows(graph, current)
+    steps = tuple(rows.step_down(revision) for revision in reversed(graph.in_order(dropped)))
+    return Plan("down", current, _sorted(rows.rows), steps)
 
 
 def _downgrade_roots(
@@ -180,46 +172,85 @@ def _downgrade_roots(
     return roots
 
 
-def _upgrade_step(graph: RevisionGraph, revision: str, rows: set[str]) -> Step:
-    downs = graph.normalized_down(revision)
-    present = [d for d in downs if d in rows]
-    if not downs or not present:
-        return Step(revision, "up", inserts=(revision,))
-    if len(downs) > 1 and len(present) > 1:
-        covered = graph.reaching(rows.difference(downs), present)
-        merging = [d for d in present if d not in covered]
-        return Step(revision, "up", deletes=tuple(merging[:-1]), updates=((merging[-1], revision),))
-    return Step(revision, "up", updates=((present[0], revision),))
+class _Rows:
+    """The version rows as a plan proceeds, and everything they stand for as applied.
 
+    Whether a down revision is already implied by other rows (so a merge leaves it out, and an
+    unmerge does not restore it) is the question Alembic answers by walking the other rows'
+    histories at every step. Kept up to date step by step, the applied set answers it from the
+    revision's own followers: one applied means a row above it, and that row is one of the
+    others unless the revision lies below another of the same step's down revisions, a rare
+    shape that gets the full walk.
+    """
 
-def _downgrade_step(graph: RevisionGraph, revision: str, rows: set[str]) -> Step:
-    downs = graph.normalized_down(revision)
-    if revision not in rows:
-        raise RangeNotAncestor(revision, sorted(rows), "cannot step down a revision not at a head")
-    restored = _unmerge_targets(graph, revision, downs, rows)
-    if not downs or not restored:
-        return Step(revision, "down", deletes=(revision,))
-    return Step(revision, "down", inserts=tuple(restored[:-1]), updates=((revision, restored[-1]),))
+    def __init__(self, graph: RevisionGraph, current: tuple[str, ...]) -> None:
+        self.graph = graph
+        self.rows = set(current)
+        self.applied = graph.ancestors(current)
 
+    def step_up(self, revision: str) -> Step:
+        """Return the step that applies revision, and record it."""
+        downs = self.graph.normalized_down(revision)
+        present = [d for d in downs if d in self.rows]
+        if not present:
+            step = Step(revision, "up", inserts=(revision,))
+        elif len(present) > 1:
+            others, below = self.rows.difference(downs), self._below_siblings(downs)
+            merging = [d for d in present if not self._implied(d, below, others, False)]
+            step = Step(
+                revision, "up", deletes=tuple(merging[:-1]), updates=((merging[-1], revision),)
+            )
+        else:
+            step = Step(revision, "up", updates=((present[0], revision),))
+        self.applied.add(revision)
+        self._apply(step)
+        return step
 
-def _unmerge_targets(
-    graph: RevisionGraph, revision: str, downs: tuple[str, ...], rows: set[str]
-) -> list[str]:
-    """Return the down revisions that become rows again once revision is stepped down."""
-    others = rows - {revision}
-    if others:
-        covered = graph.reaching(others, downs)
-    else:
-        covered = {a for d in downs for a in graph.ancestors([d]) if a != d}
-    return [d for d in downs if d not in covered]
+    def step_down(self, revision: str) -> Step:
+        """Return the step that reverts revision, and record it."""
+        if revision not in self.rows:
+            rows = sorted(self.rows)
+            raise RangeNotAncestor(revision, rows, "cannot step down a revision not at a head")
+        downs = self.graph.normalized_down(revision)
+        self.applied.discard(revision)
+        others, below = self.rows - {revision}, self._below_siblings(downs)
+        restored = [d for d in downs if not self._implied(d, below, others, True)]
+        if not restored:
+            step = Step(revision, "down", deletes=(revision,))
+        else:
+            updates = ((revision, restored[-1]),)
+            step = Step(revision, "down", inserts=tuple(restored[:-1]), updates=updates)
+        self._apply(step)
+        return step
 
+    def _below_siblings(self, downs: tuple[str, ...]) -> set[str]:
+        """Return the down revisions of a step that lie below another of them (rare)."""
+        if len(downs) < 2:
+            return set()
+        graph = self.graph
+        return graph.reaching([up for down in downs for up in graph.normalized_down(down)], downs)
 
-def _apply(rows: set[str], step: Step) -> set[str]:
-    after = set(rows) - set(step.deletes)
-    for old, new in step.updates:
-        after.discard(old)
-        after.add(new)
-    return after | set(step.inserts)
+    def _implied(self, down: str, below: set[str], others: set[str], alone: bool) -> bool:
+        """Return whether down is one of the other rows or below one of them.
+
+        With no other rows, a down revision below another one is implied by it when stepping
+        down (alone), and never when merging: Alembic's two rules.
+        """
+        if down in others:
+            return True
+        if down in below:
+            # Below another down revision: only a walk tells whether another row lies above.
+            return bool(self.graph.reaching(others, [down])) if others else alone
+        applied = self.applied
+        return any(follower in applied for follower in self.graph.followers(down))
+
+    def _apply(self, step: Step) -> None:
+        rows = self.rows
+        rows.difference_update(step.deletes)
+        for old, new in step.updates:
+            rows.discard(old)
+            rows.add(new)
+        rows.update(step.inserts)
 
 
 def _sorted(rows: Iterable[str]) -> tuple[str, ...]:
