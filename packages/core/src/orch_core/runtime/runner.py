@@ -22,19 +22,11 @@ from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationP
 from orch_core.runtime.context import MigrationContext
 from orch_core.runtime.engines import create_engine, is_missing
 from orch_core.runtime.locks import migration_lock
-from orch_core.runtime.recorder import (
-    APPLIED,
-    FAILED,
-    FAILED_PARTIAL,
-    STAMPED,
-    STARTED,
-    HistoryEntry,
-    Recorder,
-)
+from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Recorder, RunKind
 from orch_core.runtime.scripts import ScriptLoader
 from orch_core.urls import mask_url
 from orch_graph.errors import GraphError
-from orch_graph.plan import Plan, Step
+from orch_graph.plan import Direction, Plan, Step
 from orch_graph.revision import Revision
 
 
@@ -52,8 +44,8 @@ class StepResult:
     """One step as it ran."""
 
     revision: str
-    direction: str
-    outcome: str
+    direction: Direction
+    outcome: HistoryOutcome
     duration_ms: int
 
 
@@ -136,17 +128,17 @@ class DatabaseRunner:
         with self.engine.connect() as conn:
             return self.recorder.current_heads(conn)
 
-    def plan(self, direction: str, target: str, current: Sequence[str] | None = None) -> Plan:
+    def plan(self, direction: Direction, target: str, current: Sequence[str] | None = None) -> Plan:
         """Return the plan to move the database (or the given heads) to target; touches nothing."""
         heads = self.current() if current is None else tuple(current)
         if direction == "up":
             return self.planner.plan_upgrade(heads, target)
         if direction == "down":
             return self.planner.plan_downgrade(heads, target)
-        return self.planner.plan_stamp(heads, target)
+        raise ValueError(f"unknown direction {direction!r}: expected 'up' or 'down'")
 
     def migrate(
-        self, direction: str, target: str, hooks: StepHooks | None = None
+        self, direction: Direction, target: str, hooks: StepHooks | None = None
     ) -> DatabaseResult:
         """Take the lock, plan from the heads found under it, and apply every step."""
         hooks = hooks or StepHooks()
@@ -173,11 +165,13 @@ class DatabaseRunner:
         ):
             self.recorder.ensure_tables(conn)
             before = self.recorder.current_heads(conn)
-            plan = self.plan("stamp", target, () if purge else before)
+            plan = self.planner.plan_stamp(() if purge else before, target)
             started = _now()
             self.recorder.replace_heads(conn, plan.heads_after)
             for revision in plan.heads_after or ("base",):
-                self.recorder.record(conn, self._entry(revision, "stamp", started, STAMPED))
+                self.recorder.record(
+                    conn, self._entry(revision, "stamp", started, HistoryOutcome.STAMPED)
+                )
             after = self.recorder.current_heads(conn)
         self.log.info(Event.STAMP_APPLIED, before=list(before), after=list(after))
         return DatabaseResult(self.config.name, before, after, ())
@@ -231,11 +225,11 @@ class DatabaseRunner:
         last = self.recorder.last_entry(conn)
         if last is None:
             return None
-        if last.outcome == FAILED_PARTIAL:
+        if last.outcome == HistoryOutcome.FAILED_PARTIAL:
             return PartialMigrationPending(
                 self.config.name, last.revision, last.statement, last.error or ""
             )
-        if last.outcome == STARTED:
+        if last.outcome == HistoryOutcome.STARTED:
             reason = "the migrator stopped (killed?) in the middle of it, without recording an end"
             return PartialMigrationPending(self.config.name, last.revision, None, reason)
         return None
@@ -266,13 +260,17 @@ class DatabaseRunner:
             # DDL commits as it runs here: say a step has started before it does, so that a
             # process killed half-way leaves a history that tells the next run to look first.
             with conn.begin():
-                entry = self._entry(step.revision, step.direction, started, STARTED, sha256)
+                entry = self._entry(
+                    step.revision, step.direction, started, HistoryOutcome.STARTED, sha256
+                )
                 self.recorder.record(conn, entry)
         try:
             with self._step_transaction(conn, module.transactional, nested):
                 module.function(step.direction)()
                 self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
-                entry = self._entry(step.revision, step.direction, started, APPLIED, sha256)
+                entry = self._entry(
+                    step.revision, step.direction, started, HistoryOutcome.APPLIED, sha256
+                )
                 self.recorder.record(conn, entry)
         except Exception as exc:
             self._fail(conn, step, started, exc, sha256)
@@ -282,9 +280,9 @@ class DatabaseRunner:
             revision=step.revision,
             direction=step.direction,
             duration_ms=duration,
-            outcome=APPLIED,
+            outcome=HistoryOutcome.APPLIED,
         )
-        return StepResult(step.revision, step.direction, APPLIED, duration)
+        return StepResult(step.revision, step.direction, HistoryOutcome.APPLIED, duration)
 
     @contextmanager
     def _step_transaction(
@@ -319,7 +317,7 @@ class DatabaseRunner:
         partial = not MigrationContext.online(conn).dialect.transactional_ddl
         statement = _failing_statement(exc)
         reason = exc.reason if isinstance(exc, OperationFailed) else str(exc)
-        outcome = FAILED_PARTIAL if partial else FAILED
+        outcome = HistoryOutcome.FAILED_PARTIAL if partial else HistoryOutcome.FAILED
         entry = replace(
             self._entry(step.revision, step.direction, started, outcome, sha256),
             error=reason,
@@ -346,9 +344,9 @@ class DatabaseRunner:
     def _entry(
         self,
         revision: str,
-        direction: str,
+        direction: RunKind,
         started: dt.datetime,
-        outcome: str,
+        outcome: HistoryOutcome,
         sha256: str | None = None,
     ) -> HistoryEntry:
         user, host = self._identity
