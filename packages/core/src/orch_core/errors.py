@@ -88,6 +88,14 @@ class ConfigError(OrchError):
         self.reason = message
 
 
+class UndefinedVariable(OrchError):
+    """A `${VAR}` without a default names an environment variable that is not set."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"environment variable {name} is not set")
+        self.name = name
+
+
 class ConfigNotFound(ConfigError):
     """No orch.toml (nor [tool.orch] in pyproject.toml) was found."""
 
