@@ -14,7 +14,7 @@ import click
 import typer
 
 from orch_core import errors as core
-from orch_core.urls import mask_text
+from orch_core.urls import mask_passwords
 from orch_graph import errors as graph
 
 EXIT_FAILED = 1
@@ -114,10 +114,10 @@ _MULTIPLE_HEADS_OF_HEADS = "name one head (see `orch heads`), or use label@head"
 
 def describe(exc: BaseException) -> CliError:
     """Return the message, hint and exit code for an exception orch raised."""
-    message = mask_text(str(exc))
+    message = mask_passwords(str(exc))
     if isinstance(exc, click.UsageError):  # an option's value checked in a command's body
         hint = "see `orch COMMAND --help` for what each option takes"
-        return CliError("usage_error", mask_text(exc.format_message()), hint, EXIT_BAD_INPUT)
+        return CliError("usage_error", mask_passwords(exc.format_message()), hint, EXIT_BAD_INPUT)
     advice = next((_ADVICE[kind] for kind in type(exc).__mro__ if kind in _ADVICE), None)
     if advice is None:
         return _database_error(exc) or CliError(
@@ -134,7 +134,7 @@ def _database_error(exc: BaseException) -> CliError | None:
     sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
     if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.OperationalError):
         return None
-    reason = mask_text(str(getattr(exc, "orig", exc))).strip().splitlines()[0]
+    reason = mask_passwords(str(getattr(exc, "orig", exc))).strip().splitlines()[0]
     hint = "check the database URL in the config (or its ${VAR}) and that the server is running"
     return CliError("database_unreachable", f"cannot connect: {reason}", hint, EXIT_BAD_INPUT)
 

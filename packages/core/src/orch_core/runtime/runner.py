@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -17,6 +15,7 @@ import structlog
 
 from orch_core import __version__
 from orch_core.audit.events import Event
+from orch_core.audit.identity import current_identity
 from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationPending
 from orch_core.runtime.context import MigrationContext
@@ -24,7 +23,7 @@ from orch_core.runtime.engines import create_engine, is_missing
 from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Recorder, RunKind
 from orch_core.runtime.scripts import ScriptLoader
-from orch_core.urls import mask_url
+from orch_core.urls import mask_passwords
 from orch_graph.errors import GraphError
 from orch_graph.plan import Direction, Plan, Step
 from orch_graph.revision import Revision
@@ -74,13 +73,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
 class DatabaseRunner:
     """Migrate one configured database along plans made by its planner."""
 
@@ -101,12 +93,12 @@ class DatabaseRunner:
         self.recorder = Recorder(config)
         self.log = structlog.get_logger("orch").bind(run_id=run_id, database=config.name)
         self._engine: sa.Engine | None = None
-        self._identity = (_os_user(), socket.gethostname())
+        self._identity = current_identity()
 
     @property
     def url(self) -> str:
         """Return the database URL with its password masked."""
-        return mask_url(self.config.url)
+        return mask_passwords(self.config.url)
 
     @property
     def engine(self) -> sa.Engine:
@@ -349,7 +341,6 @@ class DatabaseRunner:
         outcome: HistoryOutcome,
         sha256: str | None = None,
     ) -> HistoryEntry:
-        user, host = self._identity
         return HistoryEntry(
             run_id=self.run_id,
             revision=revision,
@@ -358,8 +349,8 @@ class DatabaseRunner:
             finished_at=_now(),
             outcome=outcome,
             script_sha256=sha256,
-            os_user=user,
-            host=host,
+            os_user=self._identity.user,
+            host=self._identity.host,
             orch_version=__version__,
         )
 
