@@ -6,7 +6,10 @@ Only the CLI turns these into messages, hints and exit codes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orch_graph.plan import Direction
 
 
 class OrchError(Exception):
@@ -130,7 +133,7 @@ class MigrationFailed(OrchError):
         self,
         database: str,
         revision: str,
-        direction: str,
+        direction: Direction,
         reason: str,
         *,
         statement: str | None = None,

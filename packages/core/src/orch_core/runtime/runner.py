@@ -179,13 +179,12 @@ class DatabaseRunner:
         if not plan.current:
             context.emit(sa.schema.CreateTable(self.recorder.version))
         for step in plan.steps:
-            revision = self.planner.get(step.revision)
             step_context = context.for_revision(step.revision)
             write(f"\n-- {'Running' if step.direction == 'up' else 'Reverting'} {step.revision}")
             transactional = context.dialect.transactional_ddl
             if transactional:
                 write("BEGIN" + context.dialect.statement_terminator)
-            module = self.loader.load(self._path(revision), step_context, self.x_arguments)
+            module = self.loader.load(self._script(step), step_context, self.x_arguments)
             module.function(step.direction)()
             for text in version_sql.statements(step.deletes, step.inserts, step.updates):
                 write(text)
@@ -195,7 +194,7 @@ class DatabaseRunner:
     def _compile_all(self, plan: Plan) -> None:
         """Compile every script of the plan first: one that does not compile stops the run
         before any step has touched the database."""
-        self.loader.compile_all(self._path(self.planner.get(step.revision)) for step in plan.steps)
+        self.loader.compile_all(self._script(step) for step in plan.steps)
 
     def state(self) -> tuple[tuple[str, ...], PartialMigrationPending | None]:
         """Return the heads the database is at and what would make the next upgrade refuse
@@ -242,11 +241,10 @@ class DatabaseRunner:
         return tuple(results)
 
     def _apply(self, conn: sa.Connection, step: Step, *, nested: bool) -> StepResult:
-        revision = self.planner.get(step.revision)
         started, clock = _now(), time.perf_counter()
         self.log.debug(Event.MIGRATION_STARTED, revision=step.revision, direction=step.direction)
         context = MigrationContext.online(conn, revision=step.revision)
-        module = self.loader.load(self._path(revision), context, self.x_arguments)
+        module = self.loader.load(self._script(step), context, self.x_arguments)
         sha256 = module.script.sha256
         if not context.dialect.transactional_ddl and not nested:
             # DDL commits as it runs here: say a step has started before it does, so that a
@@ -354,10 +352,12 @@ class DatabaseRunner:
             orch_version=__version__,
         )
 
-    def _path(self, revision: Revision) -> str:
-        if revision.filename is None:
-            raise MigrationFailed(self.config.name, revision.revision, "?", "no script file")
-        return revision.filename
+    def _script(self, step: Step) -> str:
+        """Return the file of the step's revision; a revision without one fails the step."""
+        filename = self.planner.get(step.revision).filename
+        if filename is None:
+            raise MigrationFailed(self.config.name, step.revision, step.direction, "no script file")
+        return filename
 
 
 def _failing_statement(exc: BaseException) -> str | None:
