@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from orch_cli.errors import describe
+from orch_core.errors import ConfigError, ConfigNotFound, LockTimeout, UnknownDialect
+from orch_graph.errors import LabelConflict, MultipleHeads
 from tests.cli.conftest import Invoke, no_traceback
 from tests.support.projects import Database, Script, write_project
 
@@ -200,3 +203,29 @@ def test_a_bad_history_range(orch: Invoke, tmp_path: Path, rev_range: str, fragm
     no_traceback(result)
     assert fragment in result.stderr
     assert "bug in orch" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "hint", "exit_code"),
+    [
+        (ConfigNotFound("no orch.toml found", None), "config_not_found", "orch init", 2),
+        (ConfigError("bad", None, "orch.x"), "config_error", "fix the key", 2),
+        (LockTimeout("users", 1.0, None), "lock_timeout", "raise lock_timeout", 3),
+        (UnknownDialect("nosuchdb"), "unknown_dialect", "see the message above", 1),
+        (MultipleHeads(["a", "b"], "head"), "multiple_heads", "use `heads`", 2),
+        (MultipleHeads(["a", "b"], "heads"), "multiple_heads", "or use label@head", 2),
+        (
+            LabelConflict("users", ["a", "b"], "is used twice"),
+            "label_conflict",
+            "fix the revision",
+            2,
+        ),
+        (KeyError("x"), "internal_error", "a bug in orch", 1),
+    ],
+)
+def test_each_error_type_has_its_code_hint_and_exit_code(
+    error: Exception, code: str, hint: str, exit_code: int
+) -> None:
+    described = describe(error)
+    assert (described.code, described.exit_code) == (code, exit_code)
+    assert hint in described.hint

@@ -7,14 +7,17 @@ from pathlib import Path
 import structlog
 
 from orch_core.audit.events import Event
+from orch_core.audit.identity import current_identity
 from orch_core.audit.trail import configure_logging
-from orch_core.urls import mask_url
+from orch_core.urls import mask_passwords
 
 
 def test_masking() -> None:
-    assert mask_url("postgresql://orch:s3cret@db:5432/x") == "postgresql://orch:***@db:5432/x"
-    assert mask_url("sqlite:///relative.db") == "sqlite:///relative.db"
-    assert mask_url("mysql+pymysql://root@h/db") == "mysql+pymysql://root@h/db"
+    assert mask_passwords("postgresql://orch:s3cret@db:5432/x") == "postgresql://orch:***@db:5432/x"
+    assert mask_passwords("sqlite:///relative.db") == "sqlite:///relative.db"
+    assert mask_passwords("mysql+pymysql://root@h/db") == "mysql+pymysql://root@h/db"
+    both = "from mysql://a:one@h/x to postgresql://b:two@h/y"
+    assert mask_passwords(both) == "from mysql://a:***@h/x to postgresql://b:***@h/y"
 
 
 def test_every_event_reaches_the_audit_file_masked(tmp_path: Path) -> None:
@@ -36,6 +39,8 @@ def test_every_event_reaches_the_audit_file_masked(tmp_path: Path) -> None:
     assert "pw" not in lines[2]["error"]
     assert {line["run_id"] for line in lines} == {"r1"}
     assert all({"timestamp", "level", "user", "host"} <= set(line) for line in lines)
+    identity = current_identity()  # the same lookup the history table's rows use
+    assert (lines[0]["user"], lines[0]["host"]) == (identity.user, identity.host)
     shown = console.getvalue()
     assert "migration.failed" in shown  # errors reach people
     assert "db.started" not in shown  # info only with -v

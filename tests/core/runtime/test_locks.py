@@ -83,3 +83,24 @@ def test_a_killed_process_leaves_no_lock(database: TestDatabase, tmp_path: Path)
     finally:
         process.kill()
         process.wait()
+
+
+def test_each_version_table_of_a_server_database_has_its_own_lock(
+    mariadb_database: TestDatabase,
+) -> None:
+    """Its name, past GET_LOCK's 64 characters, is shortened and still tells the tables apart."""
+    long = "version_table_of_a_service_with_a_rather_long_name_"
+    first = replace(config_for(mariadb_database), version_table=long + "one")
+    second = replace(config_for(mariadb_database), version_table=long + "two")
+    one, two = create_engine(mariadb_database.url), create_engine(mariadb_database.url)
+    try:
+        with (
+            migration_lock(one, first),
+            migration_lock(two, second),
+            pytest.raises(LockTimeout),
+            migration_lock(two, first),
+        ):
+            pass
+    finally:
+        one.dispose()
+        two.dispose()

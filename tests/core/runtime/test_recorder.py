@@ -7,11 +7,11 @@ import sqlalchemy as sa
 
 from orch_core.config import DatabaseConfig
 from orch_core.runtime.engines import create_engine
-from orch_core.runtime.recorder import APPLIED, FAILED, HistoryEntry, Recorder
+from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Recorder
 from tests.support.databases import TestDatabase
 
 
-def entry(revision: str, outcome: str, error: str | None = None) -> HistoryEntry:
+def entry(revision: str, outcome: HistoryOutcome, error: str | None = None) -> HistoryEntry:
     at = dt.datetime(2026, 12, 1, 13, 5, 9, 250000)
     return HistoryEntry(
         run_id="run-1",
@@ -40,13 +40,17 @@ def test_rows_read_back_as_written_and_a_refused_write_names_its_statement(
             recorder.ensure_tables(conn)  # a second time finds both tables and creates nothing
             recorder.move_heads(conn, (), ("a1", "b1"), ())
             recorder.move_heads(conn, ("b1",), (), (("a1", "a2"),))
-            recorder.record(conn, entry("a2", APPLIED))
-            recorder.record(conn, entry("b1", FAILED, error="boom: 100% wrong"))
+            recorder.record(conn, entry("a2", HistoryOutcome.APPLIED))
+            recorder.record(conn, entry("b1", HistoryOutcome.FAILED, error="boom: 100% wrong"))
         with engine.connect() as conn:
             assert recorder.heads(conn) == ("a2",)
             last = recorder.last_entry(conn)
             assert last is not None
-            assert (last.revision, last.outcome, last.error) == ("b1", FAILED, "boom: 100% wrong")
+            assert (last.revision, last.outcome, last.error) == (
+                "b1",
+                HistoryOutcome.FAILED,
+                "boom: 100% wrong",
+            )
             assert last.statement == "UPDATE x SET a = '100%'"
             row = conn.execute(
                 sa.text("SELECT started_at, finished_at, duration_ms FROM orch_history")

@@ -343,3 +343,17 @@ def test_own_version_and_history_tables_in_their_own_schema(
         ]
     finally:
         engine.dispose()
+
+
+def test_an_unknown_direction_is_refused_not_taken_for_a_stamp(
+    sqlite_database: TestDatabase, tmp_path: Path
+) -> None:
+    runner = runner_for(tmp_path, sqlite_database, BRANCHY)
+    try:
+        with pytest.raises(ValueError, match="unknown direction 'stamp'"):
+            runner.plan("stamp", "heads", ())  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="unknown direction 'sideways'"):
+            runner.migrate("sideways", "heads")  # type: ignore[arg-type]
+        assert runner.current() == ()  # refused before anything was applied
+    finally:
+        runner.dispose()

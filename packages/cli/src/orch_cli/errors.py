@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import click
 import typer
 
 from orch_core import errors as core
-from orch_core.urls import mask_text
-from orch_graph.errors import GraphError
+from orch_core.urls import mask_passwords
+from orch_graph import errors as graph
 
-EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_LOCK_TIMEOUT = 3
@@ -49,60 +49,84 @@ QUIT = CliError(
     EXIT_INTERRUPTED,
 )
 
-# The core errors a user can cause or meet, most specific first: code, hint, exit code.
-_CORE_ERRORS: tuple[tuple[type[core.OrchError], str, str, int], ...] = (
-    (
-        core.ConfigNotFound,
-        "config_not_found",
-        "run `orch init` to create orch.toml, or pass --config PATH",
-        EXIT_BAD_INPUT,
-    ),
-    (core.ConfigError, "config_error", "fix the key named above", EXIT_BAD_INPUT),
-    (core.ScriptError, "script_error", "fix the revision script named above", EXIT_BAD_INPUT),
-    (
-        core.DatabaseCycle,
-        "database_cycle",
-        "a depends_on across databases must point one way: move the revisions so it does",
-        EXIT_BAD_INPUT,
-    ),
-    (
-        core.LockTimeout,
-        "lock_timeout",
-        "another migrator holds the lock; wait for it or raise lock_timeout",
-        EXIT_LOCK_TIMEOUT,
-    ),
-    (
-        core.PartialMigrationPending,
-        "partial_migration",
-        "check the database's schema against that revision; once it is consistent, record "
-        "where it is with `orch stamp --db NAME REVISION`, then upgrade again",
-        EXIT_FAILED,
-    ),
-    (
-        core.MigrationFailed,
-        "migration_failed",
-        "the version table shows where the database stopped; fix the script and run again",
-        EXIT_FAILED,
-    ),
+
+@dataclass(frozen=True)
+class _Advice:
+    """What to tell about one kind of error; its code defaults to the class name, snake_cased."""
+
+    hint: str
+    exit_code: int = EXIT_BAD_INPUT
+    code: str | None = None
+
+
+# By error type; the most specific class in an error's MRO wins.
+_ADVICE: Mapping[type[Exception], _Advice] = MappingProxyType(
+    {
+        core.ConfigNotFound: _Advice(
+            "run `orch init` to create orch.toml, or pass --config PATH", code="config_not_found"
+        ),
+        core.ConfigError: _Advice("fix the key named above", code="config_error"),
+        core.ScriptError: _Advice("fix the revision script named above", code="script_error"),
+        core.DatabaseCycle: _Advice(
+            "a depends_on across databases must point one way: move the revisions so it does",
+            code="database_cycle",
+        ),
+        core.LockTimeout: _Advice(
+            "another migrator holds the lock; wait for it or raise lock_timeout",
+            EXIT_LOCK_TIMEOUT,
+            "lock_timeout",
+        ),
+        core.PartialMigrationPending: _Advice(
+            "check the database's schema against that revision; once it is consistent, record "
+            "where it is with `orch stamp --db NAME REVISION`, then upgrade again",
+            EXIT_FAILED,
+            "partial_migration",
+        ),
+        core.MigrationFailed: _Advice(
+            "the version table shows where the database stopped; fix the script and run again",
+            EXIT_FAILED,
+            "migration_failed",
+        ),
+        core.OrchError: _Advice("see the message above", EXIT_FAILED),
+        graph.MultipleHeads: _Advice(
+            "name one head (see `orch heads`), use `heads`, or use label@head"
+        ),
+        graph.AmbiguousRevision: _Advice("give more characters of the revision id"),
+        graph.UnknownRevision: _Advice("see `orch history` for the revisions orch knows"),
+        graph.DuplicateRevision: _Advice("give one of the scripts a new revision id"),
+        graph.CycleDetected: _Advice("fix down_revision or depends_on in the scripts named above"),
+        graph.ScriptHeaderError: _Advice("make the header value a literal, or fix the script"),
+        graph.OverlappingTargets: _Advice(
+            "name only the newest of revisions on one line of history"
+        ),
+        graph.RangeNotAncestor: _Advice(
+            "see `orch current` and `orch history` for where the database is"
+        ),
+        graph.BadTarget: _Advice(
+            "see `orch history`; relative targets count steps along one branch"
+        ),
+        graph.GraphError: _Advice("fix the revision graph or the target named above"),
+    }
 )
+# `heads` already names every head: the way out is one head or a label.
+_MULTIPLE_HEADS_OF_HEADS = "name one head (see `orch heads`), or use label@head"
 
 
 def describe(exc: BaseException) -> CliError:
     """Return the message, hint and exit code for an exception orch raised."""
-    message = mask_text(str(exc))
-    if isinstance(exc, GraphError):
-        return CliError(_code(exc), message, _graph_hint(exc), EXIT_BAD_INPUT)
+    message = mask_passwords(str(exc))
     if isinstance(exc, click.UsageError):  # an option's value checked in a command's body
         hint = "see `orch COMMAND --help` for what each option takes"
-        return CliError("usage_error", mask_text(exc.format_message()), hint, EXIT_BAD_INPUT)
-    for kind, code, hint, exit_code in _CORE_ERRORS:
-        if isinstance(exc, kind):
-            return CliError(code, message, hint, exit_code)
-    if isinstance(exc, core.OrchError):
-        return CliError(_code(exc), message, "see the message above", EXIT_FAILED)
-    return _database_error(exc) or CliError(
-        "internal_error", message or type(exc).__name__, "this is a bug in orch", EXIT_FAILED
-    )
+        return CliError("usage_error", mask_passwords(exc.format_message()), hint, EXIT_BAD_INPUT)
+    advice = next((_ADVICE[kind] for kind in type(exc).__mro__ if kind in _ADVICE), None)
+    if advice is None:
+        return _database_error(exc) or CliError(
+            "internal_error", message or type(exc).__name__, "this is a bug in orch", EXIT_FAILED
+        )
+    hint = advice.hint
+    if isinstance(exc, graph.MultipleHeads) and str(exc.argument).endswith("heads"):
+        hint = _MULTIPLE_HEADS_OF_HEADS
+    return CliError(advice.code or _code(exc), message, hint, advice.exit_code)
 
 
 def _database_error(exc: BaseException) -> CliError | None:
@@ -110,7 +134,7 @@ def _database_error(exc: BaseException) -> CliError | None:
     sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
     if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.OperationalError):
         return None
-    reason = mask_text(str(getattr(exc, "orig", exc))).strip().splitlines()[0]
+    reason = mask_passwords(str(getattr(exc, "orig", exc))).strip().splitlines()[0]
     hint = "check the database URL in the config (or its ${VAR}) and that the server is running"
     return CliError("database_unreachable", f"cannot connect: {reason}", hint, EXIT_BAD_INPUT)
 
@@ -118,24 +142,6 @@ def _database_error(exc: BaseException) -> CliError | None:
 def _code(exc: BaseException) -> str:
     name = type(exc).__name__
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-
-
-def _graph_hint(exc: GraphError) -> str:
-    name = type(exc).__name__
-    if name == "MultipleHeads" and str(getattr(exc, "argument", "")).endswith("heads"):
-        return "name one head (see `orch heads`), or use label@head"
-    hints = {
-        "MultipleHeads": "name one head (see `orch heads`), use `heads`, or use label@head",
-        "AmbiguousRevision": "give more characters of the revision id",
-        "UnknownRevision": "see `orch history` for the revisions orch knows",
-        "DuplicateRevision": "give one of the scripts a new revision id",
-        "CycleDetected": "fix down_revision or depends_on in the scripts named above",
-        "ScriptHeaderError": "make the header value a literal, or fix the script",
-        "OverlappingTargets": "name only the newest of revisions on one line of history",
-        "RangeNotAncestor": "see `orch current` and `orch history` for where the database is",
-        "BadTarget": "see `orch history`; relative targets count steps along one branch",
-    }
-    return hints.get(name, "fix the revision graph or the target named above")
 
 
 def report(error: CliError, as_json: bool) -> None:

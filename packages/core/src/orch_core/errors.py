@@ -6,7 +6,10 @@ Only the CLI turns these into messages, hints and exit codes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orch_graph.plan import Direction
 
 
 class OrchError(Exception):
@@ -88,6 +91,14 @@ class ConfigError(OrchError):
         self.reason = message
 
 
+class UndefinedVariable(OrchError):
+    """A `${VAR}` without a default names an environment variable that is not set."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"environment variable {name} is not set")
+        self.name = name
+
+
 class ConfigNotFound(ConfigError):
     """No orch.toml (nor [tool.orch] in pyproject.toml) was found."""
 
@@ -122,7 +133,7 @@ class MigrationFailed(OrchError):
         self,
         database: str,
         revision: str,
-        direction: str,
+        direction: Direction,
         reason: str,
         *,
         statement: str | None = None,

@@ -7,11 +7,6 @@ import re
 _PASSWORD_IN_URL = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@")
 
 
-def mask_url(url: str) -> str:
-    """Return the URL with any password replaced by ***."""
-    return _PASSWORD_IN_URL.sub(r"\g<head>***@", url)
-
-
-def mask_text(text: str) -> str:
-    """Return text with the password of every URL in it masked (for error messages, logs)."""
+def mask_passwords(text: str) -> str:
+    """Return text (a URL, a message, a log value) with every URL's password replaced by ***."""
     return _PASSWORD_IN_URL.sub(r"\g<head>***@", text)

@@ -3,23 +3,22 @@
 Real projects' scripts often import their application; reading the header as literals keeps
 `heads` and `history` working (and fast) whatever the scripts import. Only a script whose
 header value is not a literal is executed to read it. Parsed headers are cached in one file
-(marshal: read in milliseconds), keyed by path, size and modification time; a cache that is
-corrupt, of another version or stale for a file is ignored for it, never trusted.
+(see cache_file), keyed by path, size and modification time; a cache that is corrupt, of
+another version or stale for a file is ignored for it, never trusted.
 """
 
 from __future__ import annotations
 
 import ast
-import marshal
 import operator
 import os
 import re
 import runpy
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from orch_graph.cache_file import read_cache, write_cache
 from orch_graph.errors import ScriptHeaderError
 from orch_graph.revision import Revision
 from orch_graph.simpleheader import read_simple_header
@@ -212,38 +211,11 @@ def _ids(value: Any, name: str, path: str | Path) -> list[str]:
 
 
 def _load_cache(cache_path: Path | None) -> dict[str, tuple[int, int, Header | None]]:
-    """Return the cached headers; a cache unreadable, of another version or corrupt: none.
-
-    The file is a magic tag with the format version, a CRC-32 of the payload, and the payload
-    (marshal). Only a file this version wrote whole passes the checksum, so its entries are
-    trusted without checking each one: that check cost as much as the rest of a warm load.
-    """
-    if cache_path is None:
-        return {}
-    try:
-        data = cache_path.read_bytes()
-    except OSError:
-        return {}
-    payload = data[len(_CACHE_MAGIC) + 4 :]
-    if not data.startswith(_CACHE_MAGIC) or data[len(_CACHE_MAGIC) : len(_CACHE_MAGIC) + 4] != (
-        zlib.crc32(payload).to_bytes(4, "big")
-    ):
-        return {}
-    try:
-        entries = marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
-        return {}
+    """Return the cached headers; a cache unreadable, of another version or corrupt: none."""
+    entries = read_cache(cache_path, _CACHE_MAGIC)
     return entries if isinstance(entries, dict) else {}
 
 
 def _save_cache(cache_path: Path, entries: dict[str, tuple[int, int, Header | None]]) -> None:
     """Write the cache atomically; a cache that cannot be written is simply not kept."""
-    try:
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_path.with_name(f"{cache_path.name}.{os.getpid()}.tmp")
-        payload = marshal.dumps(entries)
-        checksum = zlib.crc32(payload).to_bytes(4, "big")
-        temporary.write_bytes(_CACHE_MAGIC + checksum + payload)
-        temporary.replace(cache_path)
-    except OSError:
-        return
+    write_cache(cache_path, _CACHE_MAGIC, entries)

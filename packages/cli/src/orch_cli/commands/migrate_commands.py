@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from orch_core.config import DatabaseConfig
     from orch_core.fleet.orchestrator import Orchestrator, RunSummary
     from orch_core.project import Project
-    from orch_graph.plan import Plan
+    from orch_graph.plan import Direction, Plan
 
 ALL_DBS = typer.Option(False, "--all-dbs", help="Every database in the config.")
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the plans; touch nothing.")
@@ -68,7 +68,7 @@ def downgrade(
 
 def _move(
     ctx: typer.Context,
-    direction: str,
+    direction: Direction,
     target: str,
     db: list[str],
     all_dbs: bool,
@@ -117,7 +117,7 @@ def _orchestrator(ctx: typer.Context, project: Project, x_arg: list[str]) -> Orc
 
 
 def _print_sql(
-    orchestrator: Orchestrator, databases: list[DatabaseConfig], direction: str, target: str
+    orchestrator: Orchestrator, databases: list[DatabaseConfig], direction: Direction, target: str
 ) -> None:
     from orch_graph.errors import BadTarget
     from orch_graph.target import parse_range
@@ -169,7 +169,7 @@ def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
 def _run_with_progress(
     orchestrator: Orchestrator,
     databases: list[DatabaseConfig],
-    direction: str,
+    direction: Direction,
     target: str,
     keep_going: bool,
 ) -> RunSummary:

@@ -12,34 +12,33 @@ from orch_cli.context import load_project
 from orch_cli.errors import EXIT_FAILED, handled
 
 if TYPE_CHECKING:
-    from orch_core.project import Project
+    from orch_core.runtime.state import DatabaseState
 
 ALL_DBS = typer.Option(False, "--all-dbs", help="Every database in the config.")
 JSON = typer.Option(False, "--json", help="Print one JSON document.")
 
 
-def _states(project: Project, db: list[str], all_dbs: bool) -> dict[str, dict[str, Any]]:
-    """Return, per database, where it is, where `upgrade heads` takes it, and what is pending."""
-    from orch_core.fleet.orchestrator import Orchestrator
+def _states(ctx: typer.Context, db: list[str], all_dbs: bool) -> list[DatabaseState]:
+    from orch_core.runtime.state import read_states
 
-    orchestrator = Orchestrator(project)
-    states = {}
-    for database in project.select(db, all_dbs or not db):
-        runner = orchestrator.runner(database)
-        try:
-            heads, blocked = runner.state()
-            plan = runner.plan("up", "heads", heads)
-        finally:
-            runner.dispose()
-        states[database.name] = {
-            "current": list(plan.current),
-            "heads": list(plan.heads_after),
-            "pending": [step.revision for step in plan.steps],
-            "url": runner.url,
-            # Why the next upgrade will refuse to start, if it will: a step left half done.
-            "blocked": str(blocked) if blocked else None,
+    project = load_project(ctx)
+    return read_states(project, project.select(db, all_dbs or not db))
+
+
+def _json(states: list[DatabaseState]) -> dict[str, Any]:
+    """Return the `--json` document of current and status."""
+    return {
+        "databases": {
+            s.database: {
+                "current": list(s.current),
+                "heads": list(s.heads),
+                "pending": list(s.pending),
+                "url": s.url,
+                "blocked": str(s.blocked) if s.blocked else None,
+            }
+            for s in states
         }
-    return states
+    }
 
 
 def current(
@@ -47,14 +46,14 @@ def current(
 ) -> None:
     """Show the revisions each database is at."""
     with handled(as_json):
-        states = _states(load_project(ctx), db, all_dbs)
+        states = _states(ctx, db, all_dbs)
         if as_json:
-            output.emit_json({"databases": states})
+            output.emit_json(_json(states))
             return
-        for name, state in states.items():
-            at = ", ".join(state["current"]) or "<base>"
-            head = " (head)" if not state["pending"] else ""
-            output.line(f"{name}: {at}{head}")
+        for state in states:
+            at = ", ".join(state.current) or "<base>"
+            head = " (head)" if state.at_heads else ""
+            output.line(f"{state.database}: {at}{head}")
 
 
 def status(
@@ -62,20 +61,20 @@ def status(
 ) -> None:
     """Show, per database, where it is, where it is going and what is pending."""
     with handled(as_json):
-        states = _states(load_project(ctx), db, all_dbs)
+        states = _states(ctx, db, all_dbs)
         if as_json:
-            output.emit_json({"databases": states})
+            output.emit_json(_json(states))
             return
         rows = [
             (
-                name,
-                ", ".join(s["current"]) or "<base>",
-                ", ".join(s["heads"]) or "<base>",
-                len(s["pending"]),
-                s["url"],
-                s["blocked"] or "",
+                s.database,
+                ", ".join(s.current) or "<base>",
+                ", ".join(s.heads) or "<base>",
+                len(s.pending),
+                s.url,
+                str(s.blocked) if s.blocked else "",
             )
-            for name, s in states.items()
+            for s in states
         ]
         columns = ("database", "current", "heads", "pending", "url", "note")
         output.table("orch status", columns, rows)
@@ -121,8 +120,8 @@ def verify(
 def check(ctx: typer.Context, db: list[str] = DB, all_dbs: bool = ALL_DBS) -> None:
     """Exit 1 if any database has revisions pending (0 when all are at their heads)."""
     with handled():
-        states = _states(load_project(ctx), db, all_dbs)
-    behind = {name: s["pending"] for name, s in states.items() if s["pending"]}
+        states = _states(ctx, db, all_dbs)
+    behind = {s.database: s.pending for s in states if s.pending}
     for name, pending in behind.items():
         output.line(f"{name}: {len(pending)} revision(s) pending: {', '.join(pending)}")
     if behind:

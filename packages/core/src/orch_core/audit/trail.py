@@ -6,11 +6,9 @@ the console's verbosity. Any URL in any field has its password masked on the way
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import os
-import socket
 import sys
 import threading
 from collections.abc import MutableMapping
@@ -19,7 +17,8 @@ from typing import Any, Literal, TextIO
 
 import structlog
 
-from orch_core.urls import mask_text
+from orch_core.audit.identity import current_identity
+from orch_core.urls import mask_passwords
 
 LogFormat = Literal["console", "json"]
 
@@ -28,7 +27,7 @@ def _mask(_logger: object, _name: str, event: MutableMapping[str, Any]) -> Mutab
     """Mask the password of any URL in any string field."""
     for key, value in event.items():
         if isinstance(value, str) and "://" in value:
-            event[key] = mask_text(value)
+            event[key] = mask_passwords(value)
     return event
 
 
@@ -36,11 +35,8 @@ class _Identity:
     """Add the OS user, the host and the process to every event."""
 
     def __init__(self) -> None:
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):
-            user = "unknown"
-        self.fields = {"user": user, "host": socket.gethostname()}
+        identity = current_identity()
+        self.fields = {"user": identity.user, "host": identity.host}
 
     def __call__(
         self, _logger: object, _name: str, event: MutableMapping[str, Any]

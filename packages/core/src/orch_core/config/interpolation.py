@@ -5,15 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from orch_core.errors import UndefinedVariable
+
 _REFERENCE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
-
-
-class UndefinedVariable(Exception):
-    """A `${VAR}` with no default names a variable that is not set."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
 
 
 def interpolate(value: str, environ: Mapping[str, str]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orch_core.config.interpolation import UndefinedVariable, interpolate
+from orch_core.config.interpolation import interpolate
 from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
     DatabaseConfig,
@@ -20,7 +20,7 @@ from orch_core.config.model import (
     TransactionMode,
 )
 from orch_core.dialects.sqlite import anchor_url
-from orch_core.errors import ConfigError, ConfigNotFound
+from orch_core.errors import ConfigError, ConfigNotFound, UndefinedVariable
 
 CONFIG_NAME = "orch.toml"
 ENV_VARIABLE = "ORCH_ENV"

@@ -6,7 +6,6 @@ connection ends.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -23,6 +22,8 @@ _MAX_LOCK_NAME = 64
 
 def short_lock_name(full: str) -> str:
     """Return the name as GET_LOCK takes it: a readable prefix and a hash when too long."""
+    import hashlib  # noqa: PLC0415 - see orch_core.dialects.base
+
     if len(full) <= _MAX_LOCK_NAME:
         return full
     return full[:47] + hashlib.sha256(full.encode()).hexdigest()[:17]

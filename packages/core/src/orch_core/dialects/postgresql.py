@@ -7,7 +7,6 @@ when the process dies.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -38,6 +37,8 @@ def create_enum_types(table: sa.Table, sa_dialect: SADialect) -> list[Any]:
 
 def advisory_key(name: str) -> int:
     """Return a non-negative 63-bit key for pg_advisory_lock derived from the lock name."""
+    import hashlib  # noqa: PLC0415 - see orch_core.dialects.base
+
     digest = hashlib.sha256(name.encode()).digest()
     return int.from_bytes(digest[:8], "big") >> 1
 

@@ -22,9 +22,10 @@ from orch_core.fleet.run_state import RunState, StopFlag, stop_on_signals
 from orch_core.fleet.scope import scope_target
 from orch_core.fleet.workers import run_flags, run_in_workers, share, worker_count
 from orch_core.project import Project
+from orch_core.runtime.recorder import RunKind
 from orch_core.runtime.runner import DatabaseRunner
 from orch_core.runtime.scripts import ScriptLoader
-from orch_graph.plan import Plan
+from orch_graph.plan import Direction, Plan
 
 __all__ = ["DatabaseOutcome", "Orchestrator", "Outcome", "RunSummary"]
 
@@ -62,7 +63,7 @@ class Orchestrator:
         )
 
     def targets(
-        self, databases: Sequence[DatabaseConfig], target: str, direction: str
+        self, databases: Sequence[DatabaseConfig], target: str, direction: RunKind
     ) -> dict[str, str]:
         """Return, per database the target concerns, the target to give its planner.
 
@@ -78,7 +79,7 @@ class Orchestrator:
         return scoped
 
     def plan(
-        self, databases: Sequence[DatabaseConfig], direction: str, target: str
+        self, databases: Sequence[DatabaseConfig], direction: Direction, target: str
     ) -> dict[str, Plan]:
         """Return each database's plan, reading where it is; nothing is created or locked."""
         plans = {}
@@ -93,7 +94,7 @@ class Orchestrator:
     def run(
         self,
         databases: Sequence[DatabaseConfig],
-        direction: str,
+        direction: Direction,
         target: str,
         *,
         keep_going: bool = False,

@@ -20,7 +20,7 @@ from orch_core.errors import OrchError
 from orch_core.fleet.outcomes import DatabaseOutcome, Outcome
 from orch_core.fleet.progress import Progress
 from orch_core.runtime.runner import DatabaseRunner, StepHooks
-from orch_graph.plan import Step
+from orch_graph.plan import Direction, Step
 
 if TYPE_CHECKING:
     from orch_core.fleet.orchestrator import Orchestrator
@@ -71,14 +71,16 @@ class RunState:
         self.applied: dict[str, set[str]] = {name: set() for name in order}
         self.finished: dict[str, DatabaseOutcome] = {}
 
-    def run(self, names: list[str], direction: str, threads: int) -> dict[str, DatabaseOutcome]:
+    def run(
+        self, names: list[str], direction: Direction, threads: int
+    ) -> dict[str, DatabaseOutcome]:
         """Migrate the named databases (in run order) on up to threads threads."""
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="orch-db") as pool:
             for name in names:
                 pool.submit(self.migrate, name, direction)
         return {name: self.finished[name] for name in names}
 
-    def migrate(self, name: str, direction: str) -> None:
+    def migrate(self, name: str, direction: Direction) -> None:
         """Run one database: wait for what it needs, apply its plan, record the outcome."""
         config = self.orchestrator.project.config.databases[name]
         log = self.orchestrator.log.bind(database=name)

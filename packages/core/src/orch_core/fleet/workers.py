@@ -30,6 +30,7 @@ from orch_core.errors import OrchError
 from orch_core.fleet.outcomes import DatabaseOutcome, Outcome
 from orch_core.fleet.progress import Progress
 from orch_core.fleet.run_state import STOP_SIGNALS, RunState, StopFlag
+from orch_graph.plan import Direction
 
 # Builds the RunState a worker runs its share with: given its progress relay, the stop flag
 # (a failure: start nothing new) and the interrupt flag (a signal: also stop between steps).
@@ -67,7 +68,7 @@ def run_in_workers(
     shares: list[list[str]],
     *,
     order: list[str],
-    direction: str,
+    direction: Direction,
     threads: int,
     make_state: StateFactory,
     progress: Progress,
@@ -177,7 +178,7 @@ def _work(
     pipe: Connection,
     *,
     names: list[str],
-    direction: str,
+    direction: Direction,
     threads: int,
 ) -> None:
     """A worker's body: migrate its share, then send each outcome."""

@@ -1,24 +1,27 @@
 """Compiled revision scripts kept on disk in one file, for runs after this one.
 
 One file, not one per script: a run that loads 3,000 scripts reads one file instead of opening
-3,000. Each entry is keyed by the script's path, size and mtime, and the whole file by Python's
-bytecode magic number; anything that does not match, or does not read back, is ignored (the
-script is compiled again), never trusted. Writers replace the file atomically; two processes
-saving at once can only cost a later run some recompiling.
+3,000. The file is orch-graph's cache file (the header cache's format: tag, checksum, marshal),
+tagged with Python's bytecode magic number; each entry is keyed by the script's path, size and
+mtime. Anything that does not match, or does not read back, is ignored (the script is compiled
+again), never trusted. Two processes saving at once can only cost a later run some recompiling.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import marshal
-import os
 import threading
 import types
 from pathlib import Path
 
+from orch_graph.cache_file import read_cache, write_cache
+
 # path -> (size, mtime_ns, sha256 of the source, marshalled code)
 _Entries = dict[str, tuple[int, int, str, bytes]]
-_FORMAT = 1
+_FORMAT = 2
+# Code objects marshal differently from one Python version to the next: the magic number says.
+_TAG = b"orch-code-%d:" % _FORMAT + importlib.util.MAGIC_NUMBER
 
 
 class CodeCache:
@@ -66,20 +69,8 @@ class CodeCache:
             self._added = {}
             self._entries = entries
         entries = {name: entry for name, entry in entries.items() if Path(name).exists()}
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(marshal.dumps((importlib.util.MAGIC_NUMBER, _FORMAT, entries)))
-            temporary.replace(self.path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
+        write_cache(self.path, _TAG, entries)
 
     def _read(self) -> _Entries:
-        if self.path is None:
-            return {}
-        try:
-            magic, version, entries = marshal.loads(self.path.read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):
-            return {}
-        valid = magic == importlib.util.MAGIC_NUMBER and version == _FORMAT
-        return entries if valid and isinstance(entries, dict) else {}
+        entries = read_cache(self.path, _TAG)
+        return entries if isinstance(entries, dict) else {}

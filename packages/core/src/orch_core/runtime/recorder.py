@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import partial
+from typing import Literal, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect as SADialect
@@ -18,14 +20,20 @@ from orch_core.config import DatabaseConfig
 from orch_core.errors import VersionTableMismatch
 from orch_core.runtime.driver_statements import DriverStatement
 from orch_core.runtime.offline import render_statement
-from orch_core.runtime.recorder_statements import LastEntry, RecorderStatements, recorder_statements
+from orch_core.runtime.recorder_statements import RecorderStatements, recorder_statements
 
-# Outcomes a history row can record.
-APPLIED = "applied"
-FAILED = "failed"  # rolled back: nothing of the step remains
-FAILED_PARTIAL = "failed-partial"  # DDL committed implicitly before the failure (MariaDB, MySQL)
-STAMPED = "stamped"
-STARTED = "started"  # written first where DDL is not transactional; an end row follows
+# What a history row records: a step one way or the other, or a stamp (no script ran).
+RunKind = Literal["up", "down", "stamp"]
+
+
+class HistoryOutcome(StrEnum):
+    """How the step a history row records ended."""
+
+    APPLIED = "applied"
+    FAILED = "failed"  # rolled back: nothing of the step remains
+    FAILED_PARTIAL = "failed-partial"  # DDL committed implicitly before the failure (MariaDB)
+    STAMPED = "stamped"
+    STARTED = "started"  # written first where DDL is not transactional; an end row follows
 
 
 @dataclass(frozen=True)
@@ -34,10 +42,10 @@ class HistoryEntry:
 
     run_id: str
     revision: str
-    direction: str
+    direction: RunKind
     started_at: dt.datetime
     finished_at: dt.datetime
-    outcome: str
+    outcome: HistoryOutcome
     script_sha256: str | None
     os_user: str
     host: str
@@ -49,6 +57,15 @@ class HistoryEntry:
     def duration_ms(self) -> int:
         """Return how long the step took, in whole milliseconds."""
         return int((self.finished_at - self.started_at).total_seconds() * 1000)
+
+
+class LastEntry(NamedTuple):
+    """What the newest history row says about the step it records."""
+
+    revision: str
+    outcome: HistoryOutcome
+    statement: str | None
+    error: str | None
 
 
 class Recorder:
@@ -165,7 +182,10 @@ class Recorder:
         The table must exist (after ensure_tables)."""
         last = self._statements(connection).last
         rows = last.rows(connection) if last is not None else []
-        return LastEntry(*rows[0]) if rows else None
+        if not rows:
+            return None
+        revision, outcome, statement, error = rows[0]
+        return LastEntry(revision, HistoryOutcome(outcome), statement, error)
 
     def applied_scripts(self, connection: sa.Connection) -> dict[str, str | None]:
         """Return, per revision whose last step was an upgrade, the script hash it ran with."""
@@ -174,7 +194,7 @@ class Recorder:
         h = self.history
         rows = connection.execute(
             sa.select(h.c.revision, h.c.direction, h.c.script_sha256)
-            .where(h.c.outcome == APPLIED)
+            .where(h.c.outcome == HistoryOutcome.APPLIED.value)
             .order_by(h.c.id)
         )
         applied: dict[str, str | None] = {}

@@ -8,21 +8,10 @@ and on the tables' names; those make the key.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect as SADialect
 
 from orch_core.runtime.driver_statements import DriverStatement
-
-
-class LastEntry(NamedTuple):
-    """What the newest history row says about the step it records."""
-
-    revision: str
-    outcome: str
-    statement: str | None
-    error: str | None
 
 
 class RecorderStatements:

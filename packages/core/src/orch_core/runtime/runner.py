@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -17,24 +15,17 @@ import structlog
 
 from orch_core import __version__
 from orch_core.audit.events import Event
+from orch_core.audit.identity import current_identity
 from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationPending
 from orch_core.runtime.context import MigrationContext
 from orch_core.runtime.engines import create_engine, is_missing
 from orch_core.runtime.locks import migration_lock
-from orch_core.runtime.recorder import (
-    APPLIED,
-    FAILED,
-    FAILED_PARTIAL,
-    STAMPED,
-    STARTED,
-    HistoryEntry,
-    Recorder,
-)
+from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Recorder, RunKind
 from orch_core.runtime.scripts import ScriptLoader
-from orch_core.urls import mask_url
+from orch_core.urls import mask_passwords
 from orch_graph.errors import GraphError
-from orch_graph.plan import Plan, Step
+from orch_graph.plan import Direction, Plan, Step
 from orch_graph.revision import Revision
 
 
@@ -52,8 +43,8 @@ class StepResult:
     """One step as it ran."""
 
     revision: str
-    direction: str
-    outcome: str
+    direction: Direction
+    outcome: HistoryOutcome
     duration_ms: int
 
 
@@ -82,13 +73,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
 class DatabaseRunner:
     """Migrate one configured database along plans made by its planner."""
 
@@ -109,12 +93,12 @@ class DatabaseRunner:
         self.recorder = Recorder(config)
         self.log = structlog.get_logger("orch").bind(run_id=run_id, database=config.name)
         self._engine: sa.Engine | None = None
-        self._identity = (_os_user(), socket.gethostname())
+        self._identity = current_identity()
 
     @property
     def url(self) -> str:
         """Return the database URL with its password masked."""
-        return mask_url(self.config.url)
+        return mask_passwords(self.config.url)
 
     @property
     def engine(self) -> sa.Engine:
@@ -136,17 +120,17 @@ class DatabaseRunner:
         with self.engine.connect() as conn:
             return self.recorder.current_heads(conn)
 
-    def plan(self, direction: str, target: str, current: Sequence[str] | None = None) -> Plan:
+    def plan(self, direction: Direction, target: str, current: Sequence[str] | None = None) -> Plan:
         """Return the plan to move the database (or the given heads) to target; touches nothing."""
         heads = self.current() if current is None else tuple(current)
         if direction == "up":
             return self.planner.plan_upgrade(heads, target)
         if direction == "down":
             return self.planner.plan_downgrade(heads, target)
-        return self.planner.plan_stamp(heads, target)
+        raise ValueError(f"unknown direction {direction!r}: expected 'up' or 'down'")
 
     def migrate(
-        self, direction: str, target: str, hooks: StepHooks | None = None
+        self, direction: Direction, target: str, hooks: StepHooks | None = None
     ) -> DatabaseResult:
         """Take the lock, plan from the heads found under it, and apply every step."""
         hooks = hooks or StepHooks()
@@ -173,11 +157,13 @@ class DatabaseRunner:
         ):
             self.recorder.ensure_tables(conn)
             before = self.recorder.current_heads(conn)
-            plan = self.plan("stamp", target, () if purge else before)
+            plan = self.planner.plan_stamp(() if purge else before, target)
             started = _now()
             self.recorder.replace_heads(conn, plan.heads_after)
             for revision in plan.heads_after or ("base",):
-                self.recorder.record(conn, self._entry(revision, "stamp", started, STAMPED))
+                self.recorder.record(
+                    conn, self._entry(revision, "stamp", started, HistoryOutcome.STAMPED)
+                )
             after = self.recorder.current_heads(conn)
         self.log.info(Event.STAMP_APPLIED, before=list(before), after=list(after))
         return DatabaseResult(self.config.name, before, after, ())
@@ -193,13 +179,12 @@ class DatabaseRunner:
         if not plan.current:
             context.emit(sa.schema.CreateTable(self.recorder.version))
         for step in plan.steps:
-            revision = self.planner.get(step.revision)
             step_context = context.for_revision(step.revision)
             write(f"\n-- {'Running' if step.direction == 'up' else 'Reverting'} {step.revision}")
             transactional = context.dialect.transactional_ddl
             if transactional:
                 write("BEGIN" + context.dialect.statement_terminator)
-            module = self.loader.load(self._path(revision), step_context, self.x_arguments)
+            module = self.loader.load(self._script(step), step_context, self.x_arguments)
             module.function(step.direction)()
             for text in version_sql.statements(step.deletes, step.inserts, step.updates):
                 write(text)
@@ -209,7 +194,7 @@ class DatabaseRunner:
     def _compile_all(self, plan: Plan) -> None:
         """Compile every script of the plan first: one that does not compile stops the run
         before any step has touched the database."""
-        self.loader.compile_all(self._path(self.planner.get(step.revision)) for step in plan.steps)
+        self.loader.compile_all(self._script(step) for step in plan.steps)
 
     def state(self) -> tuple[tuple[str, ...], PartialMigrationPending | None]:
         """Return the heads the database is at and what would make the next upgrade refuse
@@ -231,11 +216,11 @@ class DatabaseRunner:
         last = self.recorder.last_entry(conn)
         if last is None:
             return None
-        if last.outcome == FAILED_PARTIAL:
+        if last.outcome == HistoryOutcome.FAILED_PARTIAL:
             return PartialMigrationPending(
                 self.config.name, last.revision, last.statement, last.error or ""
             )
-        if last.outcome == STARTED:
+        if last.outcome == HistoryOutcome.STARTED:
             reason = "the migrator stopped (killed?) in the middle of it, without recording an end"
             return PartialMigrationPending(self.config.name, last.revision, None, reason)
         return None
@@ -256,23 +241,26 @@ class DatabaseRunner:
         return tuple(results)
 
     def _apply(self, conn: sa.Connection, step: Step, *, nested: bool) -> StepResult:
-        revision = self.planner.get(step.revision)
         started, clock = _now(), time.perf_counter()
         self.log.debug(Event.MIGRATION_STARTED, revision=step.revision, direction=step.direction)
         context = MigrationContext.online(conn, revision=step.revision)
-        module = self.loader.load(self._path(revision), context, self.x_arguments)
+        module = self.loader.load(self._script(step), context, self.x_arguments)
         sha256 = module.script.sha256
         if not context.dialect.transactional_ddl and not nested:
             # DDL commits as it runs here: say a step has started before it does, so that a
             # process killed half-way leaves a history that tells the next run to look first.
             with conn.begin():
-                entry = self._entry(step.revision, step.direction, started, STARTED, sha256)
+                entry = self._entry(
+                    step.revision, step.direction, started, HistoryOutcome.STARTED, sha256
+                )
                 self.recorder.record(conn, entry)
         try:
             with self._step_transaction(conn, module.transactional, nested):
                 module.function(step.direction)()
                 self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
-                entry = self._entry(step.revision, step.direction, started, APPLIED, sha256)
+                entry = self._entry(
+                    step.revision, step.direction, started, HistoryOutcome.APPLIED, sha256
+                )
                 self.recorder.record(conn, entry)
         except Exception as exc:
             self._fail(conn, step, started, exc, sha256)
@@ -282,9 +270,9 @@ class DatabaseRunner:
             revision=step.revision,
             direction=step.direction,
             duration_ms=duration,
-            outcome=APPLIED,
+            outcome=HistoryOutcome.APPLIED,
         )
-        return StepResult(step.revision, step.direction, APPLIED, duration)
+        return StepResult(step.revision, step.direction, HistoryOutcome.APPLIED, duration)
 
     @contextmanager
     def _step_transaction(
@@ -319,7 +307,7 @@ class DatabaseRunner:
         partial = not MigrationContext.online(conn).dialect.transactional_ddl
         statement = _failing_statement(exc)
         reason = exc.reason if isinstance(exc, OperationFailed) else str(exc)
-        outcome = FAILED_PARTIAL if partial else FAILED
+        outcome = HistoryOutcome.FAILED_PARTIAL if partial else HistoryOutcome.FAILED
         entry = replace(
             self._entry(step.revision, step.direction, started, outcome, sha256),
             error=reason,
@@ -346,12 +334,11 @@ class DatabaseRunner:
     def _entry(
         self,
         revision: str,
-        direction: str,
+        direction: RunKind,
         started: dt.datetime,
-        outcome: str,
+        outcome: HistoryOutcome,
         sha256: str | None = None,
     ) -> HistoryEntry:
-        user, host = self._identity
         return HistoryEntry(
             run_id=self.run_id,
             revision=revision,
@@ -360,15 +347,17 @@ class DatabaseRunner:
             finished_at=_now(),
             outcome=outcome,
             script_sha256=sha256,
-            os_user=user,
-            host=host,
+            os_user=self._identity.user,
+            host=self._identity.host,
             orch_version=__version__,
         )
 
-    def _path(self, revision: Revision) -> str:
-        if revision.filename is None:
-            raise MigrationFailed(self.config.name, revision.revision, "?", "no script file")
-        return revision.filename
+    def _script(self, step: Step) -> str:
+        """Return the file of the step's revision; a revision without one fails the step."""
+        filename = self.planner.get(step.revision).filename
+        if filename is None:
+            raise MigrationFailed(self.config.name, step.revision, step.direction, "no script file")
+        return filename
 
 
 def _failing_statement(exc: BaseException) -> str | None:

@@ -21,6 +21,7 @@ import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ from orch_core.errors import ScriptError
 from orch_core.operations import Operations
 from orch_core.runtime.code_cache import CodeCache
 from orch_core.runtime.context import MigrationContext
+from orch_graph.plan import Direction
 
 # Names whose `op` and `context` a script gets from this run rather than from the real module.
 _BOUND_MODULES = frozenset({"alembic", "alembic.op", "alembic.context", "orch_core"})
@@ -46,6 +48,10 @@ class CompiledScript:
     def path(self) -> Path:
         """Return the script's path."""
         return Path(self.filename)
+
+
+# The function of a script that moves a database each way.
+_FUNCTIONS: Mapping[Direction, str] = MappingProxyType({"up": "upgrade", "down": "downgrade"})
 
 
 class ScriptContext:
@@ -201,9 +207,9 @@ class RevisionModule:
         """Return whether the script's steps run inside a transaction (the default)."""
         return bool(getattr(self.module, "transactional", True))
 
-    def function(self, direction: str) -> Callable[[], object]:
+    def function(self, direction: Direction) -> Callable[[], object]:
         """Return upgrade() or downgrade(); a script without it is an error naming the file."""
-        name = "upgrade" if direction == "up" else "downgrade"
+        name = _FUNCTIONS[direction]
         function = getattr(self.module, name, None)
         if not callable(function):
             raise ScriptError(self.script.path, None, f"has no {name}() function")
