@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from orch_core.config import DatabaseConfig
     from orch_core.fleet.orchestrator import Orchestrator, RunSummary
     from orch_core.project import Project
-    from orch_graph.plan import Plan
+    from orch_graph.plan import Direction, Plan
 
 ALL_DBS = typer.Option(False, "--all-dbs", help="Every database in the config.")
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the plans; touch nothing.")
@@ -67,7 +67,7 @@ def downgrade(
 
 def _move(
     ctx: typer.Context,
-    direction: str,
+    direction: Direction,
     target: str,
     db: list[str],
     all_dbs: bool,
@@ -157,7 +157,7 @@ def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
 def _run_with_progress(
     orchestrator: Orchestrator,
     databases: list[DatabaseConfig],
-    direction: str,
+    direction: Direction,
     target: str,
     keep_going: bool,
 ) -> RunSummary:
