@@ -26,7 +26,7 @@ from orch_core.runtime.runner import DatabaseRunner
 from orch_core.runtime.scripts import ScriptLoader
 from orch_graph.plan import Direction, Plan
 
-__all__ = ["DatabaseOutcome", "Orchestrator", "Outcome", "RunSummary", "Schedule"]
+__all__ = ["DatabaseOutcome", "Orchestrator", "Outcome", "RunSummary"]
 
 
 class Orchestrator:
@@ -116,13 +116,10 @@ class Orchestrator:
         self.log.info(
             Event.RUN_STARTED, direction=direction, target=target, databases=list(schedule.order)
         )
-        workers = worker_count(len(schedule.groups), self.concurrency) if self.processes else 1
-        flags = RunFlags.make(processes=workers > 1)
+        flags = RunFlags.make(processes=self._workers(schedule) > 1)
         with stop_on_signals(flags, self.log) as stopped_by:
-            outcomes = self._carry_out(schedule, workers, flags, keep_going, progress or Progress())
-        summary = RunSummary(
-            self.run_id, direction, target, outcomes, stopped_by[0] if stopped_by else None
-        )
+            outcomes = self._carry_out(schedule, flags, keep_going, progress or Progress())
+        summary = RunSummary(self.run_id, direction, target, outcomes, next(iter(stopped_by), None))
         self.log.info(
             Event.RUN_FINISHED,
             outcome=summary.outcome.value,
@@ -130,13 +127,12 @@ class Orchestrator:
         )
         return summary
 
+    def _workers(self, schedule: Schedule) -> int:
+        """Return how many worker processes the run uses (1: all in this process)."""
+        return worker_count(len(schedule.groups), self.concurrency) if self.processes else 1
+
     def _carry_out(
-        self,
-        schedule: Schedule,
-        workers: int,
-        flags: RunFlags,
-        keep_going: bool,
-        progress: Progress,
+        self, schedule: Schedule, flags: RunFlags, keep_going: bool, progress: Progress
     ) -> dict[str, DatabaseOutcome]:
         """Migrate the schedule's databases: in this process, or shared out among workers."""
 
@@ -151,6 +147,7 @@ class Orchestrator:
             )
 
         threads = max(1, min(self.concurrency, len(schedule.order)))
+        workers = self._workers(schedule)
         if workers > 1:
             shares = schedule.shares(workers)
             per_worker = max(1, -(-threads // len(shares)))
@@ -162,4 +159,5 @@ class Orchestrator:
         return {name: finished[name] for name in schedule.order}
 
     def _runner_named(self, name: str) -> DatabaseRunner:
+        """Return the runner of the configured database of this name."""
         return self.runner(self.project.config.databases[name])
