@@ -2,6 +2,7 @@
 
 import multiprocessing
 
+from orch_core.fleet.outcomes import DatabaseOutcome, Outcome
 from orch_core.fleet.progress import Progress
 from orch_core.fleet.workers import _Relay, _relay
 
@@ -18,7 +19,7 @@ class Tally(Progress):
         self.steps += count
         self.last[database] = revision
 
-    def finished(self, database: str, outcome: str) -> None:
+    def finished(self, database: str, outcome: Outcome) -> None:
         self.ended.append(f"{database}:{outcome}")
 
 
@@ -29,9 +30,9 @@ def test_steps_are_gathered_but_none_is_lost() -> None:
         relay.started(database)
         for n in range(1, 501):
             relay.step(database, f"{database}-{n}", "up")
-        relay.finished(database, "succeeded")
+        relay.finished(database, Outcome.SUCCEEDED)
     writer.close()
-    tally, outcomes, messages = Tally(), dict[str, object](), 0
+    tally, outcomes, messages = Tally(), dict[str, DatabaseOutcome](), 0
     while reader.poll():
         try:
             message = reader.recv()

@@ -38,6 +38,30 @@ class DatabaseCycle(OrchError):
         self.databases = databases
 
 
+class DependencyFailed(OrchError):
+    """A database this one waits for ended without the revision one of its steps needs."""
+
+    def __init__(self, database: str, provider: str, revision: str) -> None:
+        super().__init__(
+            f"stopped: database {provider} did not reach {revision}, which {database} needs"
+        )
+        self.database = database
+        self.provider = provider
+        self.revision = revision
+
+
+class WorkerDied(OrchError):
+    """A worker process ended without reporting a database's outcome."""
+
+    def __init__(self, database: str, exit_code: int | None) -> None:
+        super().__init__(
+            f"the worker process migrating {database} ended (exit code {exit_code}) before it "
+            "finished; the version table says where the database is"
+        )
+        self.database = database
+        self.exit_code = exit_code
+
+
 class UnknownDialect(OrchError):
     """No orch dialect is registered under this name and no generic fallback applies."""
 

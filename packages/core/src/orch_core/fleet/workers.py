@@ -17,36 +17,61 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from multiprocessing.process import BaseProcess
+from typing import assert_never
 
-from orch_core.errors import OrchError
+from orch_core.errors import OrchError, WorkerDied
 from orch_core.fleet.outcomes import DatabaseOutcome, Outcome
 from orch_core.fleet.progress import Progress
-from orch_core.fleet.run_state import STOP_SIGNALS, RunState, StopFlag
+from orch_core.fleet.run_state import RunState
+from orch_core.fleet.signals import RunFlags, leave_signals_to_parent
 from orch_graph.plan import Direction
 
-# Builds the RunState a worker runs its share with: given its progress relay, the stop flag
-# (a failure: start nothing new) and the interrupt flag (a signal: also stop between steps).
-StateFactory = Callable[[Progress, StopFlag, StopFlag], RunState]
+# Builds the RunState a worker runs its share with, given its progress relay and the run's
+# flags (shared with the parent and the other workers).
+StateFactory = Callable[[Progress, RunFlags], RunState]
 
 
-class WorkerDied(OrchError):
-    """A worker process ended without reporting a database's outcome."""
+@dataclass(frozen=True)
+class Started:
+    """A worker's database has started migrating."""
 
-    def __init__(self, database: str, exit_code: int | None) -> None:
-        super().__init__(
-            f"the worker process migrating {database} ended (exit code {exit_code}) before it "
-            "finished; the version table says where the database is"
-        )
-        self.database = database
-        self.exit_code = exit_code
+    database: str
+
+
+@dataclass(frozen=True)
+class Stepped:
+    """A worker's database has applied `count` more steps, the last of them `revision`."""
+
+    database: str
+    revision: str
+    direction: Direction
+    count: int
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A worker's database has finished with this outcome (its details follow in Reported)."""
+
+    database: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Reported:
+    """The whole outcome of one of a worker's databases, sent once its share is done."""
+
+    outcome: DatabaseOutcome
+
+
+# What a worker sends its parent.
+Message = Started | Stepped | Finished | Reported
 
 
 def worker_count(groups: int, concurrency: int) -> int:
@@ -56,43 +81,30 @@ def worker_count(groups: int, concurrency: int) -> int:
     return max(1, min(groups, concurrency, os.cpu_count() or 1))
 
 
-def share(groups: Sequence[list[str]], workers: int) -> list[list[str]]:
-    """Deal the groups out to workers, largest first, each to the least loaded worker."""
-    shares: list[list[str]] = [[] for _ in range(workers)]
-    for group in sorted(groups, key=len, reverse=True):
-        min(shares, key=len).extend(group)
-    return [s for s in shares if s]
-
-
 def run_in_workers(
-    shares: list[list[str]],
+    shares: Sequence[Sequence[str]],
     *,
-    order: list[str],
-    direction: Direction,
     threads: int,
     make_state: StateFactory,
     progress: Progress,
-    flags: tuple[StopFlag, StopFlag],
+    flags: RunFlags,
 ) -> dict[str, DatabaseOutcome]:
-    """Run each share in a forked worker; return every database's outcome.
+    """Run each share (databases in run order) in a forked worker; return every outcome.
 
-    flags: the stop and interrupt flags, made by `run_flags(processes=True)` to be shared."""
+    flags: made by `RunFlags.make(processes=True)`, to be shared."""
     context = multiprocessing.get_context("fork")
-    stop, interrupt = flags
-    readers: dict[Connection, tuple[Any, list[str]]] = {}
+    readers: dict[Connection, tuple[BaseProcess, Sequence[str]]] = {}
     for names in shares:
-        chosen = set(names)
-        mine = [n for n in order if n in chosen]
         reader, writer = context.Pipe(duplex=False)
         process = context.Process(
             target=_work,
-            args=(make_state, stop, interrupt, writer),
-            kwargs={"names": mine, "direction": direction, "threads": threads},
+            args=(make_state, flags, writer),
+            kwargs={"names": names, "threads": threads},
             daemon=True,
         )
         process.start()
         writer.close()  # the parent's copy: a worker's death then reads as end of file
-        readers[reader] = (process, mine)
+        readers[reader] = (process, names)
     outcomes: dict[str, DatabaseOutcome] = {}
     while readers:
         for ready in wait(list(readers)):
@@ -100,33 +112,43 @@ def run_in_workers(
             try:
                 message = ready.recv()
             except EOFError:
-                process, names = readers.pop(ready)
-                process.join()
-                for name in names:
-                    if name not in outcomes:
-                        error = WorkerDied(name, process.exitcode)
-                        outcomes[name] = DatabaseOutcome(name, Outcome.FAILED, error=error)
-                        progress.finished(name, Outcome.FAILED.value)
-                        stop.set()
+                dead, names = readers.pop(ready)
+                dead.join()
+                _fail_unreported(names, dead.exitcode, outcomes, progress, flags)
                 continue
             _relay(message, progress, outcomes)
     return outcomes
 
 
-def run_flags(processes: bool) -> tuple[StopFlag, StopFlag]:
-    """Return a run's stop and interrupt flags: shared with forked workers, or in-process."""
-    if processes:
-        context = multiprocessing.get_context("fork")
-        return context.Event(), context.Event()
-    return threading.Event(), threading.Event()
+def _fail_unreported(
+    names: Sequence[str],
+    exit_code: int | None,
+    outcomes: dict[str, DatabaseOutcome],
+    progress: Progress,
+    flags: RunFlags,
+) -> None:
+    """Fail the databases a dead worker did not report, and stop the run."""
+    for name in names:
+        if name not in outcomes:
+            error = WorkerDied(name, exit_code)
+            outcomes[name] = DatabaseOutcome(name, Outcome.FAILED, error=error)
+            progress.finished(name, Outcome.FAILED)
+            flags.stop.set()
 
 
-def _relay(message: tuple[Any, ...], progress: Progress, outcomes: dict[str, Any]) -> None:
-    kind, *rest = message
-    if kind == "outcome":
-        outcomes[rest[0]] = rest[1]
-    else:
-        getattr(progress, kind)(*rest)
+def _relay(message: Message, progress: Progress, outcomes: dict[str, DatabaseOutcome]) -> None:
+    """Pass a worker's message on to the run's progress, or keep the outcome it carries."""
+    match message:
+        case Started():
+            progress.started(message.database)
+        case Stepped():
+            progress.step(message.database, message.revision, message.direction, message.count)
+        case Finished():
+            progress.finished(message.database, message.outcome)
+        case Reported():
+            outcomes[message.outcome.database] = message.outcome
+        case _:
+            assert_never(message)
 
 
 # A worker tells the parent about its steps at most this often: a message per step costs both
@@ -140,55 +162,50 @@ class _Relay(Progress):
     def __init__(self, pipe: Connection) -> None:
         self.pipe = pipe
         self._lock = threading.Lock()  # the worker's threads report at once; one sender
-        self._steps: dict[str, tuple[str, str, int]] = {}  # database: last step, steps since
+        self._steps: dict[str, Stepped] = {}  # database: its last step, and the count since
         self._sent = 0.0
 
     def started(self, database: str) -> None:
-        self._send(("started", database))
+        self._send(Started(database))
 
-    def step(self, database: str, revision: str, direction: str, count: int = 1) -> None:
+    def step(self, database: str, revision: str, direction: Direction, count: int = 1) -> None:
         with self._lock:
-            since = self._steps.get(database, ("", "", 0))[2]
-            self._steps[database] = (revision, direction, since + count)
+            since = self._steps[database].count if database in self._steps else 0
+            self._steps[database] = Stepped(database, revision, direction, since + count)
             if time.monotonic() - self._sent < _STEP_INTERVAL:
                 return
             self._flush()
 
-    def finished(self, database: str, outcome: str) -> None:
+    def finished(self, database: str, outcome: Outcome) -> None:
         with self._lock:
             self._flush()
-            self.pipe.send(("finished", database, outcome))
+            self.pipe.send(Finished(database, outcome))
 
-    def _send(self, message: tuple[Any, ...]) -> None:
+    def _send(self, message: Message) -> None:
         with self._lock:
             self.pipe.send(message)
 
     def _flush(self) -> None:
         """Send the steps gathered so far (the lock is held)."""
-        for database, (revision, direction, count) in self._steps.items():
-            self.pipe.send(("step", database, revision, direction, count))
+        for stepped in self._steps.values():
+            self.pipe.send(stepped)
         self._steps.clear()
         self._sent = time.monotonic()
 
 
 def _work(
     make_state: StateFactory,
-    stop: StopFlag,
-    interrupt: StopFlag,
+    flags: RunFlags,
     pipe: Connection,
     *,
-    names: list[str],
-    direction: Direction,
+    names: Sequence[str],
     threads: int,
 ) -> None:
     """A worker's body: migrate its share, then send each outcome."""
-    # Ctrl-C reaches the whole process group, and a service manager's SIGTERM may: the
-    # parent decides, and sets the flags.
-    for number in STOP_SIGNALS:
-        signal.signal(number, signal.SIG_IGN)
-    state = make_state(_Relay(pipe), stop, interrupt)
-    for name, outcome in state.run(names, direction, threads).items():
-        pipe.send(("outcome", name, _portable(outcome)))
+    leave_signals_to_parent()
+    state = make_state(_Relay(pipe), flags)
+    for outcome in state.run(names, threads).values():
+        pipe.send(Reported(_portable(outcome)))
     pipe.close()
 
 

@@ -9,6 +9,7 @@ from orch_core.errors import OrchError
 from orch_core.fleet.orchestrator import Orchestrator
 from orch_core.project import Project
 from orch_core.testing.schema import schema_diff, schema_snapshot
+from orch_graph.plan import Direction
 
 
 class MigrationCheckFailed(AssertionError):
@@ -37,7 +38,7 @@ class TestedDatabase:
         own = (self.config.version_table, self.config.history_table)
         return tuple(table for table in own if table)
 
-    def move(self, direction: str, target: str, what: str) -> None:
+    def move(self, direction: Direction, target: str, what: str) -> None:
         """Upgrade ("up") or downgrade ("down") to target; raise naming `what` if it fails."""
         orchestrator = Orchestrator(self.project, processes=False, concurrency=1)
         try:
