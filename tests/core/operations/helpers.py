@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,3 +79,32 @@ def outcomes(database: TestDatabase) -> list[tuple[str, str]]:
     """Return (revision, outcome) of each history row but the `started` ones, oldest first."""
     found = rows(database, "SELECT revision, outcome FROM orch_history ORDER BY id")
     return [(r[0], r[1]) for r in found if r[1] != "started"]
+
+
+def orch_sql(
+    dialect: str, script: Callable[[Any], None], target_metadata: sa.MetaData | None = None
+) -> list[str]:
+    """Return the statements orch writes for script(op) offline, whitespace collapsed."""
+    out: list[str] = []
+    context = MigrationContext.offline(dialect, out.append, target_metadata=target_metadata)
+    script(Operations(context))
+    return _statements("".join(out))
+
+
+def alembic_sql(
+    dialect: str, script: Callable[[Any], None], target_metadata: sa.MetaData | None = None
+) -> list[str]:
+    """Return the statements Alembic writes for script(op) offline, whitespace collapsed."""
+    from alembic.operations import Operations as AlembicOperations
+    from alembic.runtime.migration import MigrationContext as AlembicContext
+
+    buffer = io.StringIO()
+    opts: dict[str, Any] = {"as_sql": True, "output_buffer": buffer}
+    if target_metadata is not None:
+        opts["target_metadata"] = target_metadata
+    script(AlembicOperations(AlembicContext.configure(dialect_name=dialect, opts=opts)))
+    return _statements(buffer.getvalue())
+
+
+def _statements(text: str) -> list[str]:
+    return [" ".join(s.split()) for s in text.split(";\n") if s.strip()]

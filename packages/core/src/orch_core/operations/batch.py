@@ -175,7 +175,9 @@ class BatchOperations:
             for op in self.ops:
                 self.context.run(op)
             return
-        model = TableModel.from_table(self._source(), self.spec.partial_reordering)
+        model = TableModel.from_table(
+            self._source(), self.spec.partial_reordering, self.context.renderer.naming_convention
+        )
         for op in self.ops:
             self._apply(model, op)
         with _foreign_keys_off(self.context, self.spec.table_name):

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+
+# A MetaData naming convention: keys such as "pk", "uq", "ix", values templates or callables.
+NamingConvention = Mapping[str, Any]
+
+
+def convention_metadata(naming_convention: NamingConvention | None) -> sa.MetaData:
+    """Return a fresh MetaData with this naming convention (SQLAlchemy's default if None)."""
+    if naming_convention is None:
+        return sa.MetaData()
+    return sa.MetaData(naming_convention=dict(naming_convention))
 
 
 def stub_table(

@@ -26,13 +26,17 @@ class MigrationContext:
         connection: sa.Connection | None = None,
         write: Callable[[str], None] | None = None,
         revision: str | None = None,
+        target_metadata: sa.MetaData | None = None,
     ) -> None:
         self.dialect = dialect
         self.sa_dialect = sa_dialect
         self.connection = connection
         self.revision = revision
+        # Alembic's option of that name: its naming convention names what the ops create.
+        self.target_metadata = target_metadata
         self._write = write
-        self.renderer = Renderer(dialect, sa_dialect, revision)
+        convention = target_metadata.naming_convention if target_metadata is not None else None
+        self.renderer = Renderer(dialect, sa_dialect, revision, convention)
         # Whether some of the step's work was committed before the step ended (an autocommit
         # block, a script without a transaction, a commit by the script): a failure then
         # leaves it half done, never rolled back.
@@ -40,20 +44,39 @@ class MigrationContext:
         self._offline_in_transaction = False
 
     @classmethod
-    def online(cls, connection: sa.Connection, *, revision: str | None = None) -> MigrationContext:
+    def online(
+        cls,
+        connection: sa.Connection,
+        *,
+        revision: str | None = None,
+        target_metadata: sa.MetaData | None = None,
+    ) -> MigrationContext:
         """Return a context that executes operations on `connection`."""
         sa_dialect = connection.dialect
         return cls(
-            get_dialect(sa_dialect.name), sa_dialect, connection=connection, revision=revision
+            get_dialect(sa_dialect.name),
+            sa_dialect,
+            connection=connection,
+            revision=revision,
+            target_metadata=target_metadata,
         )
 
     @classmethod
     def offline(
-        cls, dialect_name: str, write: Callable[[str], None], *, revision: str | None = None
+        cls,
+        dialect_name: str,
+        write: Callable[[str], None],
+        *,
+        revision: str | None = None,
+        target_metadata: sa.MetaData | None = None,
     ) -> MigrationContext:
         """Return a context that writes each operation's SQL to `write`."""
         return cls(
-            get_dialect(dialect_name), sa_dialect_for(dialect_name), write=write, revision=revision
+            get_dialect(dialect_name),
+            sa_dialect_for(dialect_name),
+            write=write,
+            revision=revision,
+            target_metadata=target_metadata,
         )
 
     @property
@@ -69,6 +92,7 @@ class MigrationContext:
             connection=self.connection,
             write=self._write,
             revision=revision,
+            target_metadata=self.target_metadata,
         )
 
     def run(self, op: Op) -> None:
