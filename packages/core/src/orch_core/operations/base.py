@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from orch_core.errors import UnsupportedOperation
 from orch_core.operations import ops
-from orch_core.operations.arguments import alter_column_op
+from orch_core.operations.arguments import alter_column_op, refuse_keywords
 from orch_core.operations.batch import BatchOperations, BatchSpec
 
 if TYPE_CHECKING:
@@ -46,14 +46,21 @@ class Operations:
             )
         return connection
 
-    def create_table(self, table_name: str, *columns: sa.schema.SchemaItem, **kw: Any) -> sa.Table:
+    def create_table(
+        self,
+        table_name: str,
+        *columns: sa.schema.SchemaItem,
+        if_not_exists: bool | None = None,
+        **kw: Any,
+    ) -> sa.Table:
         """Create a table and return a SQLAlchemy Table for it (usable with bulk_insert)."""
         schema = kw.pop("schema", None)
         comment = kw.pop("comment", None)
-        op = ops.CreateTableOp(table_name, tuple(columns), schema, comment, kw)
+        op = ops.CreateTableOp(table_name, tuple(columns), schema, comment, kw, bool(if_not_exists))
         renderer = self.migration_context.renderer
         table = renderer.build_table(op)  # built once: executed, then handed to the script
-        self.migration_context.run_statements(op, renderer.table_statements(table))
+        statements = renderer.table_statements(table, if_not_exists=op.if_not_exists)
+        self.migration_context.run_statements(op, statements)
         return table
 
     def drop_table(
@@ -64,8 +71,8 @@ class Operations:
         if_exists: bool | None = None,
         **kw: Any,
     ) -> None:
-        """Drop a table."""
-        self._run(ops.DropTableOp(table_name, schema, bool(if_exists)))
+        """Drop a table; dialect keywords go to the Table as Alembic's do."""
+        self._run(ops.DropTableOp(table_name, schema, bool(if_exists), kw))
 
     def rename_table(
         self, old_table_name: str, new_table_name: str, *, schema: str | None = None
@@ -91,16 +98,30 @@ class Operations:
         self._run(ops.TableCommentOp(table_name, None, existing_comment, schema))
 
     def add_column(
-        self, table_name: str, column: sa.Column[Any], *, schema: str | None = None
+        self,
+        table_name: str,
+        column: sa.Column[Any],
+        *,
+        schema: str | None = None,
+        if_not_exists: bool | None = None,
+        **kw: Any,
     ) -> None:
         """Add a column to a table."""
-        self._run(ops.AddColumnOp(table_name, column, schema))
+        refuse_keywords("add_column", table_name, kw)
+        self._run(ops.AddColumnOp(table_name, column, schema, if_not_exists=bool(if_not_exists)))
 
     def drop_column(
-        self, table_name: str, column_name: str, *, schema: str | None = None, **kw: Any
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        schema: str | None = None,
+        if_exists: bool | None = None,
+        **kw: Any,
     ) -> None:
-        """Drop a column from a table."""
-        self._run(ops.DropColumnOp(table_name, column_name, schema))
+        """Drop a column from a table (SQL Server's mssql_* keywords are refused by name)."""
+        refuse_keywords("drop_column", table_name, kw)
+        self._run(ops.DropColumnOp(table_name, column_name, schema, bool(if_exists)))
 
     def alter_column(self, table_name: str, column_name: str, **kw: Any) -> None:
         """Change a column: new_column_name, type_, nullable, server_default, comment."""
@@ -177,7 +198,7 @@ class Operations:
         referent_schema: str | None = None,
         **dialect_kw: Any,
     ) -> None:
-        """Add a foreign key constraint."""
+        """Add a foreign key constraint; dialect keywords (postgresql_not_valid) reach the DDL."""
         self._run(
             ops.CreateForeignKeyOp(
                 constraint_name,
@@ -192,6 +213,7 @@ class Operations:
                 match,
                 source_schema,
                 referent_schema,
+                dialect_kw,
             )
         )
 
@@ -204,8 +226,8 @@ class Operations:
         schema: str | None = None,
         **kw: Any,
     ) -> None:
-        """Add a check constraint."""
-        self._run(ops.CreateCheckConstraintOp(constraint_name, table_name, condition, schema))
+        """Add a check constraint; keywords (deferrable, postgresql_not_valid) reach the DDL."""
+        self._run(ops.CreateCheckConstraintOp(constraint_name, table_name, condition, schema, kw))
 
     def drop_constraint(
         self,
@@ -214,9 +236,10 @@ class Operations:
         type_: str | None = None,
         *,
         schema: str | None = None,
+        if_exists: bool | None = None,
     ) -> None:
         """Drop a constraint; type_ is foreignkey, primary, unique or check."""
-        self._run(ops.DropConstraintOp(constraint_name, table_name, type_, schema))
+        self._run(ops.DropConstraintOp(constraint_name, table_name, type_, schema, bool(if_exists)))
 
     def execute(
         self, sqltext: str | sa.Executable, *, execution_options: Mapping[str, Any] | None = None

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from orch_core.errors import OperationFailed, UnsupportedOperation
 from orch_core.operations import ops
-from orch_core.operations.arguments import alter_column_op
+from orch_core.operations.arguments import alter_column_op, refuse_keywords
 from orch_core.operations.batch_model import TableModel
 
 if TYPE_CHECKING:
@@ -67,17 +67,28 @@ class BatchOperations:
         *,
         insert_before: str | None = None,
         insert_after: str | None = None,
+        if_not_exists: bool | None = None,
+        **kw: Any,
     ) -> None:
         """Add a column, optionally placed before or after another (when recreating)."""
+        refuse_keywords("add_column", self.spec.table_name, kw)
         self.ops.append(
             ops.AddColumnOp(
-                self.spec.table_name, column, self.spec.schema, insert_before, insert_after
+                self.spec.table_name,
+                column,
+                self.spec.schema,
+                insert_before,
+                insert_after,
+                bool(if_not_exists),
             )
         )
 
-    def drop_column(self, column_name: str, **kw: Any) -> None:
-        """Drop a column."""
-        self.ops.append(ops.DropColumnOp(self.spec.table_name, column_name, self.spec.schema))
+    def drop_column(self, column_name: str, *, if_exists: bool | None = None, **kw: Any) -> None:
+        """Drop a column (SQL Server's mssql_* keywords are refused by name)."""
+        refuse_keywords("drop_column", self.spec.table_name, kw)
+        self.ops.append(
+            ops.DropColumnOp(self.spec.table_name, column_name, self.spec.schema, bool(if_exists))
+        )
 
     def alter_column(self, column_name: str, **kw: Any) -> None:
         """Change a column, as Operations.alter_column does."""
@@ -150,6 +161,7 @@ class BatchOperations:
                 match,
                 self.spec.schema,
                 referent_schema,
+                kw,
             )
         )
 
@@ -159,7 +171,7 @@ class BatchOperations:
         """Add a check constraint."""
         self.ops.append(
             ops.CreateCheckConstraintOp(
-                constraint_name, self.spec.table_name, condition, self.spec.schema
+                constraint_name, self.spec.table_name, condition, self.spec.schema, kw
             )
         )
 

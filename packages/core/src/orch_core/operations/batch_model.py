@@ -268,11 +268,16 @@ def _copy_constraint(constraint: sa.Constraint) -> sa.Constraint:
             deferrable=constraint.deferrable,
             initially=constraint.initially,
             match=constraint.match,
+            **constraint.dialect_kwargs,
         )
     if isinstance(constraint, sa.CheckConstraint):
-        return sa.CheckConstraint(sa.text(str(constraint.sqltext)), name=constraint.name)
+        return sa.CheckConstraint(
+            sa.text(str(constraint.sqltext)), name=constraint.name, **constraint.dialect_kwargs
+        )
     if isinstance(constraint, sa.UniqueConstraint):
-        return sa.UniqueConstraint(*_constraint_columns(constraint), name=constraint.name)
+        return sa.UniqueConstraint(
+            *_constraint_columns(constraint), name=constraint.name, **constraint.dialect_kwargs
+        )
     raise TypeError(type(constraint).__name__)
 
 

@@ -92,14 +92,14 @@ class Renderer:
         return table
 
     def create_table(self, op: ops.CreateTableOp) -> Statements:
-        return self.table_statements(self.build_table(op))
+        return self.table_statements(self.build_table(op), if_not_exists=op.if_not_exists)
 
-    def table_statements(self, table: sa.Table) -> Statements:
+    def table_statements(self, table: sa.Table, *, if_not_exists: bool = False) -> Statements:
         """Return CREATE TABLE for a built table, with its comments and indexes."""
         out: Statements = []
         if self.dialect.before_create_table is not None:
             out.extend(self.dialect.before_create_table(table, self.sa_dialect))
-        out.append(ddl.CreateTable(table))
+        out.append(ddl.CreateTable(table, if_not_exists=if_not_exists))
         if self.dialect.comments == "separate":
             if table.comment is not None:
                 out.append(ddl.SetTableComment(table))
@@ -108,7 +108,8 @@ class Renderer:
         return out
 
     def drop_table(self, op: ops.DropTableOp) -> Statements:
-        return [ddl.DropTable(self._stub(op.table_name, op.schema), if_exists=op.if_exists)]
+        table = sa.Table(op.table_name, self.metadata(), schema=op.schema, **op.kw)
+        return [ddl.DropTable(table, if_exists=op.if_exists)]
 
     def rename_table(self, op: ops.RenameTableOp) -> Statements:
         return [alter.RenameTable(op.table_name, op.new_name, op.schema)]
@@ -138,7 +139,7 @@ class Renderer:
                     f"{self.dialect.name} cannot add a column with a UNIQUE constraint in "
                     "place; use batch_alter_table (or create_index with unique=True)",
                 )
-        out: Statements = [alter.AddColumn(column, tuple(inline))]
+        out: Statements = [alter.AddColumn(column, tuple(inline), if_not_exists=op.if_not_exists)]
         out.extend(ddl.AddConstraint(c) for c in constraints if c not in inline)
         out.extend(ddl.CreateIndex(ix) for ix in sorted(table.indexes, key=lambda i: i.name or ""))
         if self.dialect.comments == "separate" and column.comment is not None:
@@ -169,7 +170,7 @@ class Renderer:
             raise self.unsupported(
                 op, f"{self.dialect.name} needs batch_alter_table to drop a column"
             )
-        return [alter.DropColumn(op.table_name, op.column_name, op.schema)]
+        return [alter.DropColumn(op.table_name, op.column_name, op.schema, op.if_exists)]
 
     def alter_column(self, op: ops.AlterColumnOp) -> Statements:
         if self.dialect.needs_recreate("alter_column", op.changes):
@@ -222,7 +223,7 @@ class Renderer:
             comment=op.comment if "comment" in changes else op.existing_comment,
         )
         self._stub(op.table_name, op.schema).append_column(column)
-        return [alter.ModifyColumn(op.column_name, column)]
+        return [alter.ModifyColumn(op.column_name, column, autoincrement=bool(op.autoincrement))]
 
     @staticmethod
     def _default(op: ops.AlterColumnOp) -> Any:
@@ -270,7 +271,7 @@ class Renderer:
             raise self.unsupported(op, f"unknown constraint type {op.type_!r}")
         constraint = _CONSTRAINT_TYPES[op.type_](op.constraint_name)
         self._stub(op.table_name, op.schema).append_constraint(constraint)
-        return [ddl.DropConstraint(constraint)]
+        return [ddl.DropConstraint(constraint, if_exists=op.if_exists)]
 
     def execute(self, op: ops.ExecuteOp) -> Statements:
         statement = op.statement
@@ -318,6 +319,7 @@ def build_constraint(op: Any, metadata: sa.MetaData) -> sa.Constraint:
             deferrable=op.deferrable,
             initially=op.initially,
             match=op.match,
+            **op.kw,
         )
     elif isinstance(op, ops.CreatePrimaryKeyOp):
         table = stub_table(op.table_name, op.schema, op.columns, metadata)
@@ -328,7 +330,7 @@ def build_constraint(op: Any, metadata: sa.MetaData) -> sa.Constraint:
     else:
         table = stub_table(op.table_name, op.schema, metadata=metadata)
         condition = sa.text(op.condition) if isinstance(op.condition, str) else op.condition
-        constraint = sa.CheckConstraint(condition, name=op.constraint_name)
+        constraint = sa.CheckConstraint(condition, name=op.constraint_name, **op.kw)
     table.append_constraint(constraint)
     return constraint
 
