@@ -77,3 +77,13 @@ def _default_or_none(value: Any) -> Any:
 
     Compared by identity: a SQL expression (`sa.text("now()")`) has no truth value."""
     return None if value is _UNSET or value is False or value is None else value
+
+
+def execute_op(
+    sqltext: str | sa.Executable, execution_options: Mapping[str, Any] | None
+) -> ops.ExecuteOp:
+    """Return the ExecuteOp for execute's arguments: a SQL string or any executable."""
+    statement = sa.text(sqltext) if isinstance(sqltext, str) else sqltext
+    if execution_options and isinstance(statement, sa.sql.base.Executable):
+        statement = statement.execution_options(**execution_options)
+    return ops.ExecuteOp(statement)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from orch_core.errors import UnsupportedOperation
 from orch_core.operations import ops
-from orch_core.operations.arguments import alter_column_op, refuse_keywords
+from orch_core.operations.arguments import alter_column_op, execute_op, refuse_keywords
 from orch_core.operations.batch import BatchOperations, BatchSpec
 
 if TYPE_CHECKING:
@@ -245,10 +245,7 @@ class Operations:
         self, sqltext: str | sa.Executable, *, execution_options: Mapping[str, Any] | None = None
     ) -> None:
         """Run a SQL string or any SQLAlchemy executable."""
-        statement = sa.text(sqltext) if isinstance(sqltext, str) else sqltext
-        if execution_options and isinstance(statement, sa.sql.base.Executable):
-            statement = statement.execution_options(**execution_options)
-        self._run(ops.ExecuteOp(statement))
+        self._run(execute_op(sqltext, execution_options))
 
     def bulk_insert(
         self, table: sa.TableClause, rows: Sequence[Mapping[str, Any]], *, multiinsert: bool = True

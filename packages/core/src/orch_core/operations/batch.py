@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from orch_core.errors import OperationFailed, UnsupportedOperation
 from orch_core.operations import ops
-from orch_core.operations.arguments import alter_column_op, refuse_keywords
+from orch_core.operations.arguments import alter_column_op, execute_op, refuse_keywords
 from orch_core.operations.batch_model import TableModel
 
 if TYPE_CHECKING:
@@ -181,6 +181,16 @@ class BatchOperations:
             ops.DropConstraintOp(constraint_name, self.spec.table_name, type_, self.spec.schema)
         )
 
+    def execute(
+        self, sqltext: str | sa.Executable, *, execution_options: Mapping[str, Any] | None = None
+    ) -> None:
+        """Run a SQL string or executable now, before the block's changes, as Alembic does."""
+        self.context.run(execute_op(sqltext, execution_options))
+
+    def get_context(self) -> MigrationContext:
+        """Return the MigrationContext the block runs in."""
+        return self.context
+
     def flush(self) -> None:
         """Apply the collected operations: in place, or by copy-and-move."""
         if not self._recreate():
@@ -208,9 +218,10 @@ class BatchOperations:
             if isinstance(op, ops.DropColumnOp) and dialect.needs_recreate("drop_column"):
                 return True
             if isinstance(op, ops.AddColumnOp) and dialect.needs_recreate("create_constraint"):
-                # In place unless it brings a UNIQUE (foreign keys and checks go inline).
+                # In place unless it brings a constraint (a foreign key, a UNIQUE): the table
+                # is then rebuilt with it, as Alembic does, rather than have it written inline.
                 _, constraints = self.context.renderer.column_table(op)
-                if any(isinstance(c, sa.UniqueConstraint) for c in constraints):
+                if constraints:
                     return True
             if isinstance(op, (*_CONSTRAINT_OPS, ops.DropConstraintOp)) and dialect.needs_recreate(
                 "create_constraint"

@@ -17,6 +17,7 @@ from orch_core.operations.stubs import (
     NamingConvention,
     add_referent_stubs,
     convention_metadata,
+    detach,
     stub_table,
 )
 
@@ -92,7 +93,8 @@ class TableModel:
             self.constraints.append(_copy_constraint(build_constraint(op, self._metadata())))
 
     def _add_column(self, op: ops.AddColumnOp) -> None:
-        column = op.column._copy() if op.column.table is not None else op.column
+        column = detach(op.column)
+        assert isinstance(column, sa.Column)
         names = list(self.columns)
         anchor = op.insert_before or op.insert_after
         position = (

@@ -166,10 +166,8 @@ class Renderer:
         return column, sorted(constraints, key=_constraint_order)
 
     def drop_column(self, op: ops.DropColumnOp) -> Statements:
-        if self.dialect.needs_recreate("drop_column"):
-            raise self.unsupported(
-                op, f"{self.dialect.name} needs batch_alter_table to drop a column"
-            )
+        """ALTER TABLE ... DROP COLUMN everywhere, as Alembic emits it: SQLite runs it since
+        3.35 (a batch block still copies the table, which also works on older versions)."""
         return [alter.DropColumn(op.table_name, op.column_name, op.schema, op.if_exists)]
 
     def alter_column(self, op: ops.AlterColumnOp) -> Statements:

@@ -53,10 +53,14 @@ def add_referent_stubs(table: sa.Table) -> None:
 def detach(item: sa.schema.SchemaItem) -> sa.schema.SchemaItem:
     """Return the item itself, or a copy when it already belongs to a table."""
     if isinstance(item, sa.Column) and item.table is not None:
-        return item._copy()
-    if isinstance(item, sa.Constraint) and getattr(item, "parent", None) is not None:
-        copied: sa.schema.SchemaItem = item._copy()
+        # SQLAlchemy's copy leaves out a foreign key once a table has made it a constraint.
+        copied: sa.Column[Any] = item._copy()
+        for key in item.foreign_keys:
+            copied.append_foreign_key(key._copy())
         return copied
+    if isinstance(item, sa.Constraint) and getattr(item, "parent", None) is not None:
+        constraint: sa.schema.SchemaItem = item._copy()
+        return constraint
     if isinstance(item, sa.Index) and item.table is not None:
         exprs: list[Any] = [e.name if isinstance(e, sa.Column) else e for e in item.expressions]
         return sa.Index(item.name, *exprs, unique=item.unique, **item.kwargs)
