@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
-from orch_core.errors import UnsupportedOperation
 from orch_core.operations import ops
 from orch_core.operations.arguments import alter_column_op, execute_op, refuse_keywords
 from orch_core.operations.batch import BatchOperations, BatchSpec
@@ -38,13 +37,9 @@ class Operations:
         return self.migration_context
 
     def get_bind(self) -> sa.Connection:
-        """Return the connection, inside the migration's transaction."""
-        connection = self.migration_context.connection
-        if connection is None:
-            raise UnsupportedOperation(
-                "get_bind", None, self.migration_context.revision, "offline mode has no connection"
-            )
-        return connection
+        """Return the connection, inside the migration's transaction; offline, one that
+        writes what it executes to the SQL output, as Alembic's does."""
+        return self.migration_context.bind
 
     def create_table(
         self,

@@ -187,6 +187,10 @@ class BatchOperations:
         """Run a SQL string or executable now, before the block's changes, as Alembic does."""
         self.context.run(execute_op(sqltext, execution_options))
 
+    def get_bind(self) -> sa.Connection:
+        """Return the connection, as Operations.get_bind does."""
+        return self.context.bind
+
     def get_context(self) -> MigrationContext:
         """Return the MigrationContext the block runs in."""
         return self.context

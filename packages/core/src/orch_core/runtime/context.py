@@ -12,7 +12,7 @@ from orch_core.dialects import Dialect, get_dialect
 from orch_core.errors import OperationFailed, UnsupportedOperation
 from orch_core.operations.ops import Op
 from orch_core.operations.render import Renderer
-from orch_core.runtime.offline import render_statement, sa_dialect_for
+from orch_core.runtime.offline import render_statement, sa_dialect_for, writing_connection
 
 
 class MigrationContext:
@@ -78,6 +78,13 @@ class MigrationContext:
             revision=revision,
             target_metadata=target_metadata,
         )
+
+    @property
+    def bind(self) -> sa.Connection:
+        """Return the connection; offline, one that writes what it executes to the output."""
+        if self.connection is not None:
+            return self.connection
+        return writing_connection(self.sa_dialect, self.emit)
 
     @property
     def as_sql(self) -> bool:
