@@ -11,21 +11,27 @@ import sqlalchemy as sa
 from orch_core.operations import ops
 from orch_core.operations.arguments import alter_column_op, execute_op, refuse_keywords
 from orch_core.operations.batch import BatchOperations, BatchSpec
+from orch_core.operations.extensions import Extensible
 
 if TYPE_CHECKING:
     from orch_core.runtime.context import MigrationContext
 
 
-class Operations:
-    """The operations a migration script runs through `op`, bound to one MigrationContext."""
+class Operations(Extensible):
+    """The operations a migration script runs through `op`, bound to one MigrationContext.
+
+    Plugins add operations with Alembic's `register_operation` / `implementation_for`."""
 
     def __init__(self, context: MigrationContext) -> None:
         self.migration_context = context
         self._run = context.run
 
-    def invoke(self, operation: ops.Op) -> None:
-        """Run one operation object."""
-        self._run(operation)
+    def invoke(self, operation: object) -> Any:
+        """Run one operation object: orch's own, or one a plugin registered."""
+        if isinstance(operation, ops.Op):
+            self._run(operation)
+            return None
+        return self.invoke_registered(operation)
 
     @staticmethod
     def f(name: str) -> sa.sql.elements.conv:

@@ -18,6 +18,7 @@ from orch_core.errors import OperationFailed, UnsupportedOperation
 from orch_core.operations import ops
 from orch_core.operations.arguments import alter_column_op, execute_op, refuse_keywords
 from orch_core.operations.batch_model import TableModel
+from orch_core.operations.extensions import Extensible
 
 if TYPE_CHECKING:
     from orch_core.runtime.context import MigrationContext
@@ -48,8 +49,10 @@ class BatchSpec:
     naming_convention: Mapping[str, str] = field(default_factory=dict)
 
 
-class BatchOperations:
+class BatchOperations(Extensible):
     """The `batch_op` of a batch_alter_table block: the op API with the table name bound."""
+
+    _alembic_class_name = "BatchOperations"
 
     def __init__(self, context: MigrationContext, spec: BatchSpec) -> None:
         self.context = context
@@ -186,6 +189,13 @@ class BatchOperations:
     ) -> None:
         """Run a SQL string or executable now, before the block's changes, as Alembic does."""
         self.context.run(execute_op(sqltext, execution_options))
+
+    def invoke(self, operation: object) -> Any:
+        """Add one of orch's operation objects to the block, or run a plugin's."""
+        if isinstance(operation, ops.Op):
+            self.ops.append(operation)
+            return None
+        return self.invoke_registered(operation)
 
     def get_bind(self) -> sa.Connection:
         """Return the connection, as Operations.get_bind does."""
