@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 
 from orch_core.errors import OperationFailed, UnsupportedOperation
 from orch_core.operations import Operations
 from orch_core.runtime.context import MigrationContext
-from tests.core.operations.helpers import migrate, rows, users_table
+from tests.core.operations.helpers import alembic_sql, migrate, orch_sql, rows, users_table
 from tests.support.databases import TestDatabase
 
 
@@ -80,7 +82,24 @@ def test_failed_step_leaves_nothing_on_transactional_ddl(postgresql_database: Te
     ) == [(0,)]
 
 
-def test_get_bind_offline_is_refused() -> None:
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
+def test_get_bind_offline_writes_what_it_executes_as_alembic(dialect: str) -> None:
+    def script(op: Any) -> None:
+        bind = op.get_bind()
+        metadata = sa.MetaData()
+        sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True))
+        metadata.create_all(bind)
+        bind.execute(sa.text(f"UPDATE notes SET id = 2 -- on {bind.dialect.name}"))
+        if op.get_context().as_sql:  # orch's context; Alembic's spells it as_sql too
+            with op.batch_alter_table("notes", recreate="never") as batch_op:
+                batch_op.get_bind().execute(sa.text("DELETE FROM notes"))
+
+    orch = orch_sql(dialect, script)
+    assert orch == alembic_sql(dialect, script)
+    assert orch[1].startswith("UPDATE notes SET id = 2 -- on ")
+
+
+def test_get_bind_offline_refuses_bound_parameters() -> None:
     op = Operations(MigrationContext.offline("sqlite", lambda _s: None, revision="r1"))
-    with pytest.raises(UnsupportedOperation):
-        op.get_bind()
+    with pytest.raises(UnsupportedOperation, match="inline_literal"):
+        op.get_bind().execute(sa.text("DELETE FROM t WHERE id = :id"), {"id": 1})

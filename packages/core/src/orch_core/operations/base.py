@@ -8,25 +8,30 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
-from orch_core.errors import UnsupportedOperation
 from orch_core.operations import ops
-from orch_core.operations.arguments import alter_column_op
+from orch_core.operations.arguments import alter_column_op, execute_op, refuse_keywords
 from orch_core.operations.batch import BatchOperations, BatchSpec
+from orch_core.operations.extensions import Extensible
 
 if TYPE_CHECKING:
     from orch_core.runtime.context import MigrationContext
 
 
-class Operations:
-    """The operations a migration script runs through `op`, bound to one MigrationContext."""
+class Operations(Extensible):
+    """The operations a migration script runs through `op`, bound to one MigrationContext.
+
+    Plugins add operations with Alembic's `register_operation` / `implementation_for`."""
 
     def __init__(self, context: MigrationContext) -> None:
         self.migration_context = context
         self._run = context.run
 
-    def invoke(self, operation: ops.Op) -> None:
-        """Run one operation object."""
-        self._run(operation)
+    def invoke(self, operation: object) -> Any:
+        """Run one operation object: orch's own, or one a plugin registered."""
+        if isinstance(operation, ops.Op):
+            self._run(operation)
+            return None
+        return self.invoke_registered(operation)
 
     @staticmethod
     def f(name: str) -> sa.sql.elements.conv:
@@ -38,22 +43,25 @@ class Operations:
         return self.migration_context
 
     def get_bind(self) -> sa.Connection:
-        """Return the connection, inside the migration's transaction."""
-        connection = self.migration_context.connection
-        if connection is None:
-            raise UnsupportedOperation(
-                "get_bind", None, self.migration_context.revision, "offline mode has no connection"
-            )
-        return connection
+        """Return the connection, inside the migration's transaction; offline, one that
+        writes what it executes to the SQL output, as Alembic's does."""
+        return self.migration_context.bind
 
-    def create_table(self, table_name: str, *columns: sa.schema.SchemaItem, **kw: Any) -> sa.Table:
+    def create_table(
+        self,
+        table_name: str,
+        *columns: sa.schema.SchemaItem,
+        if_not_exists: bool | None = None,
+        **kw: Any,
+    ) -> sa.Table:
         """Create a table and return a SQLAlchemy Table for it (usable with bulk_insert)."""
         schema = kw.pop("schema", None)
         comment = kw.pop("comment", None)
-        op = ops.CreateTableOp(table_name, tuple(columns), schema, comment, kw)
+        op = ops.CreateTableOp(table_name, tuple(columns), schema, comment, kw, bool(if_not_exists))
         renderer = self.migration_context.renderer
         table = renderer.build_table(op)  # built once: executed, then handed to the script
-        self.migration_context.run_statements(op, renderer.table_statements(table))
+        statements = renderer.table_statements(table, if_not_exists=op.if_not_exists)
+        self.migration_context.run_statements(op, statements)
         return table
 
     def drop_table(
@@ -64,8 +72,8 @@ class Operations:
         if_exists: bool | None = None,
         **kw: Any,
     ) -> None:
-        """Drop a table."""
-        self._run(ops.DropTableOp(table_name, schema, bool(if_exists)))
+        """Drop a table; dialect keywords go to the Table as Alembic's do."""
+        self._run(ops.DropTableOp(table_name, schema, bool(if_exists), kw))
 
     def rename_table(
         self, old_table_name: str, new_table_name: str, *, schema: str | None = None
@@ -91,16 +99,30 @@ class Operations:
         self._run(ops.TableCommentOp(table_name, None, existing_comment, schema))
 
     def add_column(
-        self, table_name: str, column: sa.Column[Any], *, schema: str | None = None
+        self,
+        table_name: str,
+        column: sa.Column[Any],
+        *,
+        schema: str | None = None,
+        if_not_exists: bool | None = None,
+        **kw: Any,
     ) -> None:
         """Add a column to a table."""
-        self._run(ops.AddColumnOp(table_name, column, schema))
+        refuse_keywords("add_column", table_name, kw)
+        self._run(ops.AddColumnOp(table_name, column, schema, if_not_exists=bool(if_not_exists)))
 
     def drop_column(
-        self, table_name: str, column_name: str, *, schema: str | None = None, **kw: Any
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        schema: str | None = None,
+        if_exists: bool | None = None,
+        **kw: Any,
     ) -> None:
-        """Drop a column from a table."""
-        self._run(ops.DropColumnOp(table_name, column_name, schema))
+        """Drop a column from a table (SQL Server's mssql_* keywords are refused by name)."""
+        refuse_keywords("drop_column", table_name, kw)
+        self._run(ops.DropColumnOp(table_name, column_name, schema, bool(if_exists)))
 
     def alter_column(self, table_name: str, column_name: str, **kw: Any) -> None:
         """Change a column: new_column_name, type_, nullable, server_default, comment."""
@@ -177,7 +199,7 @@ class Operations:
         referent_schema: str | None = None,
         **dialect_kw: Any,
     ) -> None:
-        """Add a foreign key constraint."""
+        """Add a foreign key constraint; dialect keywords (postgresql_not_valid) reach the DDL."""
         self._run(
             ops.CreateForeignKeyOp(
                 constraint_name,
@@ -192,6 +214,7 @@ class Operations:
                 match,
                 source_schema,
                 referent_schema,
+                dialect_kw,
             )
         )
 
@@ -204,8 +227,8 @@ class Operations:
         schema: str | None = None,
         **kw: Any,
     ) -> None:
-        """Add a check constraint."""
-        self._run(ops.CreateCheckConstraintOp(constraint_name, table_name, condition, schema))
+        """Add a check constraint; keywords (deferrable, postgresql_not_valid) reach the DDL."""
+        self._run(ops.CreateCheckConstraintOp(constraint_name, table_name, condition, schema, kw))
 
     def drop_constraint(
         self,
@@ -214,18 +237,16 @@ class Operations:
         type_: str | None = None,
         *,
         schema: str | None = None,
+        if_exists: bool | None = None,
     ) -> None:
         """Drop a constraint; type_ is foreignkey, primary, unique or check."""
-        self._run(ops.DropConstraintOp(constraint_name, table_name, type_, schema))
+        self._run(ops.DropConstraintOp(constraint_name, table_name, type_, schema, bool(if_exists)))
 
     def execute(
         self, sqltext: str | sa.Executable, *, execution_options: Mapping[str, Any] | None = None
     ) -> None:
         """Run a SQL string or any SQLAlchemy executable."""
-        statement = sa.text(sqltext) if isinstance(sqltext, str) else sqltext
-        if execution_options and isinstance(statement, sa.sql.base.Executable):
-            statement = statement.execution_options(**execution_options)
-        self._run(ops.ExecuteOp(statement))
+        self._run(execute_op(sqltext, execution_options))
 
     def bulk_insert(
         self, table: sa.TableClause, rows: Sequence[Mapping[str, Any]], *, multiinsert: bool = True

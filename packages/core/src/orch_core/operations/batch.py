@@ -15,8 +15,9 @@ import sqlalchemy as sa
 
 from orch_core.errors import OperationFailed, UnsupportedOperation
 from orch_core.operations import ops
-from orch_core.operations.arguments import alter_column_op
+from orch_core.operations.arguments import alter_column_op, execute_op, refuse_keywords
 from orch_core.operations.batch_model import TableModel
+from orch_core.operations.extensions import Extensible
 
 if TYPE_CHECKING:
     from orch_core.runtime.context import MigrationContext
@@ -47,8 +48,10 @@ class BatchSpec:
     naming_convention: Mapping[str, str] = field(default_factory=dict)
 
 
-class BatchOperations:
+class BatchOperations(Extensible):
     """The `batch_op` of a batch_alter_table block: the op API with the table name bound."""
+
+    _alembic_class_name = "BatchOperations"
 
     def __init__(self, context: MigrationContext, spec: BatchSpec) -> None:
         self.context = context
@@ -66,17 +69,28 @@ class BatchOperations:
         *,
         insert_before: str | None = None,
         insert_after: str | None = None,
+        if_not_exists: bool | None = None,
+        **kw: Any,
     ) -> None:
         """Add a column, optionally placed before or after another (when recreating)."""
+        refuse_keywords("add_column", self.spec.table_name, kw)
         self.ops.append(
             ops.AddColumnOp(
-                self.spec.table_name, column, self.spec.schema, insert_before, insert_after
+                self.spec.table_name,
+                column,
+                self.spec.schema,
+                insert_before,
+                insert_after,
+                bool(if_not_exists),
             )
         )
 
-    def drop_column(self, column_name: str, **kw: Any) -> None:
-        """Drop a column."""
-        self.ops.append(ops.DropColumnOp(self.spec.table_name, column_name, self.spec.schema))
+    def drop_column(self, column_name: str, *, if_exists: bool | None = None, **kw: Any) -> None:
+        """Drop a column (SQL Server's mssql_* keywords are refused by name)."""
+        refuse_keywords("drop_column", self.spec.table_name, kw)
+        self.ops.append(
+            ops.DropColumnOp(self.spec.table_name, column_name, self.spec.schema, bool(if_exists))
+        )
 
     def alter_column(self, column_name: str, **kw: Any) -> None:
         """Change a column, as Operations.alter_column does."""
@@ -149,6 +163,7 @@ class BatchOperations:
                 match,
                 self.spec.schema,
                 referent_schema,
+                kw,
             )
         )
 
@@ -158,7 +173,7 @@ class BatchOperations:
         """Add a check constraint."""
         self.ops.append(
             ops.CreateCheckConstraintOp(
-                constraint_name, self.spec.table_name, condition, self.spec.schema
+                constraint_name, self.spec.table_name, condition, self.spec.schema, kw
             )
         )
 
@@ -168,13 +183,36 @@ class BatchOperations:
             ops.DropConstraintOp(constraint_name, self.spec.table_name, type_, self.spec.schema)
         )
 
+    def execute(
+        self, sqltext: str | sa.Executable, *, execution_options: Mapping[str, Any] | None = None
+    ) -> None:
+        """Run a SQL string or executable now, before the block's changes, as Alembic does."""
+        self.context.run(execute_op(sqltext, execution_options))
+
+    def invoke(self, operation: object) -> Any:
+        """Add one of orch's operation objects to the block, or run a plugin's."""
+        if isinstance(operation, ops.Op):
+            self.ops.append(operation)
+            return None
+        return self.invoke_registered(operation)
+
+    def get_bind(self) -> sa.Connection:
+        """Return the connection, as Operations.get_bind does."""
+        return self.context.bind
+
+    def get_context(self) -> MigrationContext:
+        """Return the MigrationContext the block runs in."""
+        return self.context
+
     def flush(self) -> None:
         """Apply the collected operations: in place, or by copy-and-move."""
         if not self._recreate():
             for op in self.ops:
                 self.context.run(op)
             return
-        model = TableModel.from_table(self._source(), self.spec.partial_reordering)
+        model = TableModel.from_table(
+            self._source(), self.spec.partial_reordering, self.context.renderer.naming_convention
+        )
         for op in self.ops:
             self._apply(model, op)
         context = self.context
@@ -196,9 +234,10 @@ class BatchOperations:
             if isinstance(op, ops.DropColumnOp) and dialect.needs_recreate("drop_column"):
                 return True
             if isinstance(op, ops.AddColumnOp) and dialect.needs_recreate("create_constraint"):
-                # In place unless it brings a UNIQUE (foreign keys and checks go inline).
+                # In place unless it brings a constraint (a foreign key, a UNIQUE): the table
+                # is then rebuilt with it, as Alembic does, rather than have it written inline.
                 _, constraints = self.context.renderer.column_table(op)
-                if any(isinstance(c, sa.UniqueConstraint) for c in constraints):
+                if constraints:
                     return True
             if isinstance(op, (*_CONSTRAINT_OPS, ops.DropConstraintOp)) and dialect.needs_recreate(
                 "create_constraint"

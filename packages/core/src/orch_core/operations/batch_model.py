@@ -13,7 +13,13 @@ from sqlalchemy.sql.schema import ColumnCollectionConstraint
 from orch_core.operations import ddl as alter
 from orch_core.operations import ops
 from orch_core.operations.render import build_constraint
-from orch_core.operations.stubs import add_referent_stubs, stub_table
+from orch_core.operations.stubs import (
+    NamingConvention,
+    add_referent_stubs,
+    convention_metadata,
+    detach,
+    stub_table,
+)
 
 
 @dataclass
@@ -27,9 +33,13 @@ class _Index:
 class TableModel:
     """A table's columns, constraints and indexes, edited by batch operations."""
 
-    def __init__(self, name: str, schema: str | None) -> None:
+    def __init__(
+        self, name: str, schema: str | None, naming_convention: NamingConvention | None = None
+    ) -> None:
         self.name = name
         self.schema = schema
+        # The target metadata's convention names what the block adds, as outside a block.
+        self.naming_convention = naming_convention
         self.columns: dict[str, sa.Column[Any]] = {}
         self.sources: dict[str, str | None] = {}
         self.constraints: list[sa.Constraint] = []
@@ -39,10 +49,13 @@ class TableModel:
 
     @classmethod
     def from_table(
-        cls, table: sa.Table, reordering: tuple[tuple[str, ...], ...] = ()
+        cls,
+        table: sa.Table,
+        reordering: tuple[tuple[str, ...], ...] = (),
+        naming_convention: NamingConvention | None = None,
     ) -> TableModel:
         """Return the model of an existing (reflected or given) table."""
-        model = cls(table.name, table.schema)
+        model = cls(table.name, table.schema, naming_convention)
         model.reordering = reordering
         for col in table.columns:
             model.columns[col.name] = _fresh(col)
@@ -77,10 +90,11 @@ class TableModel:
         elif isinstance(op, ops.DropConstraintOp):
             self._drop_constraint(op.constraint_name)
         else:
-            self.constraints.append(_copy_constraint(build_constraint(op)))
+            self.constraints.append(_copy_constraint(build_constraint(op, self._metadata())))
 
     def _add_column(self, op: ops.AddColumnOp) -> None:
-        column = op.column._copy() if op.column.table is not None else op.column
+        column = detach(op.column)
+        assert isinstance(column, sa.Column)
         names = list(self.columns)
         anchor = op.insert_before or op.insert_after
         position = (
@@ -95,7 +109,7 @@ class TableModel:
         # What the column brings to a table (unique=True, index=True, a ForeignKey) is kept
         # as the model's own, since the new table is built from bare columns. A type's CHECK
         # (Boolean, Enum) comes back with the type itself.
-        holder = stub_table(self.name, self.schema)
+        holder = stub_table(self.name, self.schema, metadata=self._metadata())
         holder.append_column(column)
         for constraint in holder.constraints:
             if (
@@ -106,6 +120,9 @@ class TableModel:
         for index in holder.indexes:
             indexed = [c.name for c in index.columns]
             self.indexes.append(_Index(index.name, indexed, bool(index.unique), dict(index.kwargs)))
+
+    def _metadata(self) -> sa.MetaData:
+        return convention_metadata(self.naming_convention)
 
     def _drop_column(self, name: str) -> None:
         del self.columns[name]
@@ -253,11 +270,16 @@ def _copy_constraint(constraint: sa.Constraint) -> sa.Constraint:
             deferrable=constraint.deferrable,
             initially=constraint.initially,
             match=constraint.match,
+            **constraint.dialect_kwargs,
         )
     if isinstance(constraint, sa.CheckConstraint):
-        return sa.CheckConstraint(sa.text(str(constraint.sqltext)), name=constraint.name)
+        return sa.CheckConstraint(
+            sa.text(str(constraint.sqltext)), name=constraint.name, **constraint.dialect_kwargs
+        )
     if isinstance(constraint, sa.UniqueConstraint):
-        return sa.UniqueConstraint(*_constraint_columns(constraint), name=constraint.name)
+        return sa.UniqueConstraint(
+            *_constraint_columns(constraint), name=constraint.name, **constraint.dialect_kwargs
+        )
     raise TypeError(type(constraint).__name__)
 
 

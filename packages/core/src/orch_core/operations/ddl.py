@@ -27,19 +27,29 @@ class RenameTable(_TableDDL):
 
 
 class AddColumn(_TableDDL):
-    def __init__(self, column: sa.Column[Any], inline: tuple[sa.Constraint, ...] = ()) -> None:
+    def __init__(
+        self,
+        column: sa.Column[Any],
+        inline: tuple[sa.Constraint, ...] = (),
+        *,
+        if_not_exists: bool = False,
+    ) -> None:
         """inline: the column's foreign keys and checks, written as column constraints
         (`REFERENCES t (c)`, `CHECK (...)`) where ALTER cannot add them separately."""
         table = column.table
         super().__init__(table.name, table.schema)
         self.column = column
         self.inline = inline
+        self.if_not_exists = if_not_exists
 
 
 class DropColumn(_TableDDL):
-    def __init__(self, table_name: str, column_name: str, schema: str | None) -> None:
+    def __init__(
+        self, table_name: str, column_name: str, schema: str | None, if_exists: bool = False
+    ) -> None:
         super().__init__(table_name, schema)
         self.column_name = column_name
+        self.if_exists = if_exists
 
 
 class _ColumnDDL(_TableDDL):
@@ -82,9 +92,12 @@ class AlterColumnDefault(_ColumnDDL):
 class ModifyColumn(_ColumnDDL):
     """MySQL's whole-column restatement: MODIFY, or CHANGE when the name changes too."""
 
-    def __init__(self, column_name: str, column: sa.Column[Any]) -> None:
+    def __init__(
+        self, column_name: str, column: sa.Column[Any], *, autoincrement: bool = False
+    ) -> None:
         super().__init__(column.table.name, column.table.schema, column_name)
         self.column = column
+        self.autoincrement = autoincrement
 
 
 def _table(compiler: DDLCompiler, element: _TableDDL) -> str:
@@ -113,7 +126,8 @@ def _add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
         else f" {compiler.process(c)}"
         for c in element.inline
     )
-    return f"ALTER TABLE {_table(compiler, element)} ADD COLUMN {spec}{inline}"
+    exists = "IF NOT EXISTS " if element.if_not_exists else ""
+    return f"ALTER TABLE {_table(compiler, element)} ADD COLUMN {exists}{spec}{inline}"
 
 
 def _references(compiler: DDLCompiler, constraint: sa.ForeignKeyConstraint) -> str:
@@ -134,7 +148,8 @@ def _references(compiler: DDLCompiler, constraint: sa.ForeignKeyConstraint) -> s
 @compiles(DropColumn)
 def _drop_column(element: DropColumn, compiler: DDLCompiler, **kw: Any) -> str:
     column = compiler.preparer.quote(element.column_name)
-    return f"ALTER TABLE {_table(compiler, element)} DROP COLUMN {column}"
+    exists = "IF EXISTS " if element.if_exists else ""
+    return f"ALTER TABLE {_table(compiler, element)} DROP COLUMN {exists}{column}"
 
 
 @compiles(RenameColumn)
@@ -166,6 +181,8 @@ def _alter_default(element: AlterColumnDefault, compiler: DDLCompiler, **kw: Any
 @compiles(ModifyColumn)
 def _modify_column(element: ModifyColumn, compiler: DDLCompiler, **kw: Any) -> str:
     spec = compiler.get_column_specification(element.column)
+    if element.autoincrement and "AUTO_INCREMENT" not in spec:
+        spec += " AUTO_INCREMENT"
     if element.column.name == element.column_name:
         return f"ALTER TABLE {_table(compiler, element)} MODIFY {spec}"
     old = compiler.preparer.quote(element.column_name)

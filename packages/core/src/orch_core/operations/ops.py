@@ -37,6 +37,7 @@ class CreateTableOp(Op):
     schema: str | None = None
     comment: str | None = None
     kw: Params = field(default_factory=dict)
+    if_not_exists: bool = False
 
     def reverse(self) -> DropTableOp:
         return DropTableOp(self.table_name, self.schema)
@@ -48,6 +49,7 @@ class DropTableOp(Op):
     table_name: str
     schema: str | None = None
     if_exists: bool = False
+    kw: Params = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class AddColumnOp(Op):
     schema: str | None = None
     insert_before: str | None = None
     insert_after: str | None = None
+    if_not_exists: bool = False
 
     def reverse(self) -> DropColumnOp:
         return DropColumnOp(self.table_name, self.column.name, self.schema)
@@ -94,6 +97,7 @@ class DropColumnOp(Op):
     table_name: str
     column_name: str
     schema: str | None = None
+    if_exists: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class AlterColumnOp(Op):
     server_default: Any = None
     comment: str | None = None
     using: str | None = None
+    autoincrement: bool | None = None
     existing_type: Any = None
     existing_nullable: bool | None = None
     existing_server_default: Any = None
@@ -199,6 +204,7 @@ class CreateForeignKeyOp(Op):
     match: str | None = None
     source_schema: str | None = None
     referent_schema: str | None = None
+    kw: Params = field(default_factory=dict)
 
     def reverse(self) -> DropConstraintOp:
         name = self.constraint_name or ""
@@ -212,6 +218,7 @@ class CreateCheckConstraintOp(Op):
     table_name: str
     condition: str | sa.ColumnElement[Any] | sa.TextClause
     schema: str | None = None
+    kw: Params = field(default_factory=dict)
 
     def reverse(self) -> DropConstraintOp:
         return DropConstraintOp(self.constraint_name or "", self.table_name, "check", self.schema)
@@ -224,6 +231,7 @@ class DropConstraintOp(Op):
     table_name: str
     type_: str | None = None
     schema: str | None = None
+    if_exists: bool = False
 
 
 @dataclass(frozen=True)

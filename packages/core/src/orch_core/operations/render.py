@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,7 +14,13 @@ from orch_core.dialects import Dialect
 from orch_core.errors import UnsupportedOperation
 from orch_core.operations import ddl as alter
 from orch_core.operations import ops
-from orch_core.operations.stubs import add_referent_stubs, detach, stub_table
+from orch_core.operations.stubs import (
+    NamingConvention,
+    add_referent_stubs,
+    convention_metadata,
+    detach,
+    stub_table,
+)
 
 Statements = list[sa.Executable]
 
@@ -30,10 +36,17 @@ _CONSTRAINT_TYPES: dict[str | None, Callable[[str], sa.Constraint]] = {
 class Renderer:
     """Render operations for one orch dialect and the SQLAlchemy dialect behind it."""
 
-    def __init__(self, dialect: Dialect, sa_dialect: SADialect, revision: str | None) -> None:
+    def __init__(
+        self,
+        dialect: Dialect,
+        sa_dialect: SADialect,
+        revision: str | None,
+        naming_convention: NamingConvention | None = None,
+    ) -> None:
         self.dialect = dialect
         self.sa_dialect = sa_dialect
         self.revision = revision
+        self.naming_convention = naming_convention
         self._dispatch: dict[type[ops.Op], Callable[[Any], Statements]] = {
             ops.CreateTableOp: self.create_table,
             ops.DropTableOp: self.drop_table,
@@ -57,6 +70,14 @@ class Renderer:
         """Return the statements that carry out `op` on this dialect."""
         return self._dispatch[type(op)](op)
 
+    def metadata(self) -> sa.MetaData:
+        """Return a fresh MetaData with the target metadata's naming convention, as Alembic
+        builds every table and constraint an operation names."""
+        return convention_metadata(self.naming_convention)
+
+    def _stub(self, name: str, schema: str | None, columns: Iterable[str] = ()) -> sa.Table:
+        return stub_table(name, schema, columns, self.metadata())
+
     def unsupported(self, op: ops.Op, reason: str) -> UnsupportedOperation:
         """Return the error for an operation this dialect cannot do as asked."""
         return UnsupportedOperation(op.op_name, op.table, self.revision, reason)
@@ -65,20 +86,20 @@ class Renderer:
         """Return the SQLAlchemy table a create_table operation describes."""
         items = [detach(item) for item in op.items]
         table = sa.Table(
-            op.table_name, sa.MetaData(), *items, schema=op.schema, comment=op.comment, **op.kw
+            op.table_name, self.metadata(), *items, schema=op.schema, comment=op.comment, **op.kw
         )
         add_referent_stubs(table)
         return table
 
     def create_table(self, op: ops.CreateTableOp) -> Statements:
-        return self.table_statements(self.build_table(op))
+        return self.table_statements(self.build_table(op), if_not_exists=op.if_not_exists)
 
-    def table_statements(self, table: sa.Table) -> Statements:
+    def table_statements(self, table: sa.Table, *, if_not_exists: bool = False) -> Statements:
         """Return CREATE TABLE for a built table, with its comments and indexes."""
         out: Statements = []
         if self.dialect.before_create_table is not None:
             out.extend(self.dialect.before_create_table(table, self.sa_dialect))
-        out.append(ddl.CreateTable(table))
+        out.append(ddl.CreateTable(table, if_not_exists=if_not_exists))
         if self.dialect.comments == "separate":
             if table.comment is not None:
                 out.append(ddl.SetTableComment(table))
@@ -87,7 +108,8 @@ class Renderer:
         return out
 
     def drop_table(self, op: ops.DropTableOp) -> Statements:
-        return [ddl.DropTable(stub_table(op.table_name, op.schema), if_exists=op.if_exists)]
+        table = sa.Table(op.table_name, self.metadata(), schema=op.schema, **op.kw)
+        return [ddl.DropTable(table, if_exists=op.if_exists)]
 
     def rename_table(self, op: ops.RenameTableOp) -> Statements:
         return [alter.RenameTable(op.table_name, op.new_name, op.schema)]
@@ -95,7 +117,7 @@ class Renderer:
     def table_comment(self, op: ops.TableCommentOp) -> Statements:
         if self.dialect.comments == "none":
             return []
-        table = stub_table(op.table_name, op.schema)
+        table = self._stub(op.table_name, op.schema)
         table.comment = op.comment
         return [
             ddl.SetTableComment(table) if op.comment is not None else ddl.DropTableComment(table)
@@ -117,7 +139,7 @@ class Renderer:
                     f"{self.dialect.name} cannot add a column with a UNIQUE constraint in "
                     "place; use batch_alter_table (or create_index with unique=True)",
                 )
-        out: Statements = [alter.AddColumn(column, tuple(inline))]
+        out: Statements = [alter.AddColumn(column, tuple(inline), if_not_exists=op.if_not_exists)]
         out.extend(ddl.AddConstraint(c) for c in constraints if c not in inline)
         out.extend(ddl.CreateIndex(ix) for ix in sorted(table.indexes, key=lambda i: i.name or ""))
         if self.dialect.comments == "separate" and column.comment is not None:
@@ -129,7 +151,7 @@ class Renderer:
         brings to the table that this dialect creates (the primary key aside)."""
         column = detach(op.column)
         assert isinstance(column, sa.Column)
-        table = stub_table(op.table_name, op.schema)
+        table = self._stub(op.table_name, op.schema)
         table.append_column(column)
         add_referent_stubs(table)
         # A type's own CHECK (Boolean, Enum with create_constraint) only where the dialect
@@ -144,11 +166,9 @@ class Renderer:
         return column, sorted(constraints, key=_constraint_order)
 
     def drop_column(self, op: ops.DropColumnOp) -> Statements:
-        if self.dialect.needs_recreate("drop_column"):
-            raise self.unsupported(
-                op, f"{self.dialect.name} needs batch_alter_table to drop a column"
-            )
-        return [alter.DropColumn(op.table_name, op.column_name, op.schema)]
+        """ALTER TABLE ... DROP COLUMN everywhere, as Alembic emits it: SQLite runs it since
+        3.35 (a batch block still copies the table, which also works on older versions)."""
+        return [alter.DropColumn(op.table_name, op.column_name, op.schema, op.if_exists)]
 
     def alter_column(self, op: ops.AlterColumnOp) -> Statements:
         if self.dialect.needs_recreate("alter_column", op.changes):
@@ -200,8 +220,8 @@ class Renderer:
             server_default=self._default(op),
             comment=op.comment if "comment" in changes else op.existing_comment,
         )
-        stub_table(op.table_name, op.schema).append_column(column)
-        return [alter.ModifyColumn(op.column_name, column)]
+        self._stub(op.table_name, op.schema).append_column(column)
+        return [alter.ModifyColumn(op.column_name, column, autoincrement=bool(op.autoincrement))]
 
     @staticmethod
     def _default(op: ops.AlterColumnOp) -> Any:
@@ -212,12 +232,12 @@ class Renderer:
     def _column(self, op: ops.AlterColumnOp, **kw: Any) -> sa.Column[Any]:
         type_ = op.type_ if op.type_ is not None else op.existing_type
         column: sa.Column[Any] = sa.Column(op.column_name, type_ or sa.types.NULLTYPE, **kw)
-        stub_table(op.table_name, op.schema).append_column(column)
+        self._stub(op.table_name, op.schema).append_column(column)
         return column
 
     def create_index(self, op: ops.CreateIndexOp) -> Statements:
         names = [c for c in op.columns if isinstance(c, str)]
-        table = stub_table(op.table_name, op.schema, names)
+        table = self._stub(op.table_name, op.schema, names)
         exprs = [table.c[c] if isinstance(c, str) else c for c in op.columns]
         kw: dict[str, Any] = {
             k: sa.text(v) if k.endswith("_where") and isinstance(v, str) else v
@@ -229,7 +249,7 @@ class Renderer:
     def drop_index(self, op: ops.DropIndexOp) -> Statements:
         if op.table_name is None and self.dialect.alter_style == "modify":
             raise self.unsupported(op, f"{self.dialect.name} needs the table name to drop an index")
-        table = stub_table(op.table_name or "_", op.schema, ["_"])
+        table = self._stub(op.table_name or "_", op.schema, ["_"])
         index = sa.Index(op.index_name, table.c["_"], **op.kw)
         return [ddl.DropIndex(index, if_exists=op.if_exists)]
 
@@ -238,7 +258,7 @@ class Renderer:
             raise self.unsupported(
                 op, f"{self.dialect.name} needs batch_alter_table to add a constraint"
             )
-        return [ddl.AddConstraint(build_constraint(op))]
+        return [ddl.AddConstraint(build_constraint(op, self.metadata()))]
 
     def drop_constraint(self, op: ops.DropConstraintOp) -> Statements:
         if not self.dialect.native_constraint_changes:
@@ -248,8 +268,8 @@ class Renderer:
         if op.type_ not in _CONSTRAINT_TYPES:
             raise self.unsupported(op, f"unknown constraint type {op.type_!r}")
         constraint = _CONSTRAINT_TYPES[op.type_](op.constraint_name)
-        stub_table(op.table_name, op.schema).append_constraint(constraint)
-        return [ddl.DropConstraint(constraint)]
+        self._stub(op.table_name, op.schema).append_constraint(constraint)
+        return [ddl.DropConstraint(constraint, if_exists=op.if_exists)]
 
     def execute(self, op: ops.ExecuteOp) -> Statements:
         statement = op.statement
@@ -281,10 +301,11 @@ def _typed_row(table: sa.TableClause, row: Any) -> dict[str, Any]:
     }
 
 
-def build_constraint(op: Any) -> sa.Constraint:
-    """Return the SQLAlchemy constraint a create_* constraint operation describes, on a stub."""
+def build_constraint(op: Any, metadata: sa.MetaData) -> sa.Constraint:
+    """Return the SQLAlchemy constraint a create_* constraint operation describes, on a stub
+    table in metadata (whose naming convention names it)."""
     if isinstance(op, ops.CreateForeignKeyOp):
-        table = stub_table(op.table_name, op.source_schema, op.local_cols)
+        table = stub_table(op.table_name, op.source_schema, op.local_cols, metadata)
         prefix = f"{op.referent_schema}." if op.referent_schema else ""
         stub_table(op.referent_table, op.referent_schema, op.remote_cols, table.metadata)
         constraint: sa.Constraint = sa.ForeignKeyConstraint(
@@ -296,17 +317,18 @@ def build_constraint(op: Any) -> sa.Constraint:
             deferrable=op.deferrable,
             initially=op.initially,
             match=op.match,
+            **op.kw,
         )
     elif isinstance(op, ops.CreatePrimaryKeyOp):
-        table = stub_table(op.table_name, op.schema, op.columns)
+        table = stub_table(op.table_name, op.schema, op.columns, metadata)
         constraint = sa.PrimaryKeyConstraint(*op.columns, name=op.constraint_name)
     elif isinstance(op, ops.CreateUniqueConstraintOp):
-        table = stub_table(op.table_name, op.schema, op.columns)
+        table = stub_table(op.table_name, op.schema, op.columns, metadata)
         constraint = sa.UniqueConstraint(*op.columns, name=op.constraint_name, **op.kw)
     else:
-        table = stub_table(op.table_name, op.schema)
+        table = stub_table(op.table_name, op.schema, metadata=metadata)
         condition = sa.text(op.condition) if isinstance(op.condition, str) else op.condition
-        constraint = sa.CheckConstraint(condition, name=op.constraint_name)
+        constraint = sa.CheckConstraint(condition, name=op.constraint_name, **op.kw)
     table.append_constraint(constraint)
     return constraint
 

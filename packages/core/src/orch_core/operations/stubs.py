@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+
+# A MetaData naming convention: keys such as "pk", "uq", "ix", values templates or callables.
+NamingConvention = Mapping[str, Any]
+
+
+def convention_metadata(naming_convention: NamingConvention | None) -> sa.MetaData:
+    """Return a fresh MetaData with this naming convention (SQLAlchemy's default if None)."""
+    if naming_convention is None:
+        return sa.MetaData()
+    return sa.MetaData(naming_convention=dict(naming_convention))
 
 
 def stub_table(
@@ -43,10 +53,14 @@ def add_referent_stubs(table: sa.Table) -> None:
 def detach(item: sa.schema.SchemaItem) -> sa.schema.SchemaItem:
     """Return the item itself, or a copy when it already belongs to a table."""
     if isinstance(item, sa.Column) and item.table is not None:
-        return item._copy()
-    if isinstance(item, sa.Constraint) and getattr(item, "parent", None) is not None:
-        copied: sa.schema.SchemaItem = item._copy()
+        # SQLAlchemy's copy leaves out a foreign key once a table has made it a constraint.
+        copied: sa.Column[Any] = item._copy()
+        for key in item.foreign_keys:
+            copied.append_foreign_key(key._copy())
         return copied
+    if isinstance(item, sa.Constraint) and getattr(item, "parent", None) is not None:
+        constraint: sa.schema.SchemaItem = item._copy()
+        return constraint
     if isinstance(item, sa.Index) and item.table is not None:
         exprs: list[Any] = [e.name if isinstance(e, sa.Column) else e for e in item.expressions]
         return sa.Index(item.name, *exprs, unique=item.unique, **item.kwargs)

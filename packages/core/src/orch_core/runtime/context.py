@@ -12,7 +12,7 @@ from orch_core.dialects import Dialect, get_dialect
 from orch_core.errors import OperationFailed, UnsupportedOperation
 from orch_core.operations.ops import Op
 from orch_core.operations.render import Renderer
-from orch_core.runtime.offline import render_statement, sa_dialect_for
+from orch_core.runtime.offline import render_statement, sa_dialect_for, writing_connection
 
 
 class MigrationContext:
@@ -26,30 +26,65 @@ class MigrationContext:
         connection: sa.Connection | None = None,
         write: Callable[[str], None] | None = None,
         revision: str | None = None,
+        target_metadata: sa.MetaData | None = None,
     ) -> None:
         self.dialect = dialect
         self.sa_dialect = sa_dialect
         self.connection = connection
         self.revision = revision
+        # Alembic's option of that name: its naming convention names what the ops create.
+        self.target_metadata = target_metadata
         self._write = write
-        self.renderer = Renderer(dialect, sa_dialect, revision)
+        convention = target_metadata.naming_convention if target_metadata is not None else None
+        self.renderer = Renderer(dialect, sa_dialect, revision, convention)
+        # Whether some of the step's work was committed before the step ended (an autocommit
+        # block, a script without a transaction, a commit by the script): a failure then
+        # leaves it half done, never rolled back.
+        self.committed_early = False
+        self._offline_in_transaction = False
 
     @classmethod
-    def online(cls, connection: sa.Connection, *, revision: str | None = None) -> MigrationContext:
+    def online(
+        cls,
+        connection: sa.Connection,
+        *,
+        revision: str | None = None,
+        target_metadata: sa.MetaData | None = None,
+    ) -> MigrationContext:
         """Return a context that executes operations on `connection`."""
         sa_dialect = connection.dialect
         return cls(
-            get_dialect(sa_dialect.name), sa_dialect, connection=connection, revision=revision
+            get_dialect(sa_dialect.name),
+            sa_dialect,
+            connection=connection,
+            revision=revision,
+            target_metadata=target_metadata,
         )
 
     @classmethod
     def offline(
-        cls, dialect_name: str, write: Callable[[str], None], *, revision: str | None = None
+        cls,
+        dialect_name: str,
+        write: Callable[[str], None],
+        *,
+        revision: str | None = None,
+        target_metadata: sa.MetaData | None = None,
     ) -> MigrationContext:
         """Return a context that writes each operation's SQL to `write`."""
         return cls(
-            get_dialect(dialect_name), sa_dialect_for(dialect_name), write=write, revision=revision
+            get_dialect(dialect_name),
+            sa_dialect_for(dialect_name),
+            write=write,
+            revision=revision,
+            target_metadata=target_metadata,
         )
+
+    @property
+    def bind(self) -> sa.Connection:
+        """Return the connection; offline, one that writes what it executes to the output."""
+        if self.connection is not None:
+            return self.connection
+        return writing_connection(self.sa_dialect, self.emit)
 
     @property
     def as_sql(self) -> bool:
@@ -64,6 +99,7 @@ class MigrationContext:
             connection=self.connection,
             write=self._write,
             revision=revision,
+            target_metadata=self.target_metadata,
         )
 
     def run(self, op: Op) -> None:
@@ -96,20 +132,93 @@ class MigrationContext:
             raise UnsupportedOperation(name, table, self.revision, str(exc)) from exc
 
     @contextmanager
-    def autocommit_block(self) -> Iterator[None]:
-        """Commit the open transaction, run the block in autocommit, then begin again."""
-        if self.connection is None:
-            yield
-            return
+    def transaction(self, transactional: bool = True, *, nested: bool = False) -> Iterator[None]:
+        """Run one step's work in the migration's transaction, or (not transactional) in none.
+
+        The transaction is begun without a context manager, as Alembic's is, so that the
+        script may commit it (`op.get_bind().commit()`) or leave it for an autocommit block;
+        what is open at the end is committed. `nested`: the run's transaction holds the step.
+        """
         connection = self.connection
-        previous = connection.get_isolation_level()
-        if connection.in_transaction():
-            connection.commit()
-        connection.execution_options(isolation_level="AUTOCOMMIT")
+        if connection is None:
+            yield from self._offline_transaction(transactional)
+            return
+        if not transactional:
+            self.committed_early = True
+            yield from _autocommit(connection)
+            return
+        began = connection.get_transaction() if nested else connection.begin()
         try:
             yield
-        finally:
-            if connection.in_transaction():
-                connection.commit()  # ends SQLAlchemy's autobegun (autocommit) transaction
-            connection.execution_options(isolation_level=previous)
+        except BaseException:
+            self.committed_early |= began is None or not began.is_active
+            if not nested and connection.in_transaction():
+                connection.rollback()
+            raise
+        if not nested and connection.in_transaction():
+            connection.commit()
+
+    def _offline_transaction(self, transactional: bool) -> Iterator[None]:
+        terminator = self.dialect.statement_terminator
+        self._offline_in_transaction = transactional and self.dialect.transactional_ddl
+        if self._offline_in_transaction:
+            self._write_raw("BEGIN" + terminator)
+        yield
+        if self._offline_in_transaction:
+            self._write_raw("COMMIT" + terminator)
+        self._offline_in_transaction = False
+
+    def _write_raw(self, text: str) -> None:
+        assert self._write is not None
+        self._write(text)
+
+    @contextmanager
+    def autocommit_block(self) -> Iterator[None]:
+        """Commit the migration's transaction, run the block in autocommit, then begin again.
+
+        Offline, inside a BEGIN the block is written between COMMIT and BEGIN, as Alembic does.
+        """
+        connection = self.connection
+        if connection is None:
+            terminator = self.dialect.statement_terminator
+            inside = self._offline_in_transaction
+            if inside:
+                self._write_raw("COMMIT" + terminator)
+            yield
+            if inside:
+                self._write_raw("BEGIN" + terminator)
+            return
+        if connection.in_transaction():
+            connection.commit()
+        self.committed_early = True
+        yield from _autocommit(connection)
         connection.begin()
+
+
+def _autocommit(connection: sa.Connection) -> Iterator[None]:
+    """Run the caller's block on `connection` in AUTOCOMMIT, then restore its isolation level."""
+    # The level the connection was set to, not asked of the database: asking would open a
+    # driver transaction that AUTOCOMMIT cannot then be switched on in.
+    options = connection.get_execution_options()
+    previous = options.get("isolation_level", connection.default_isolation_level)
+    connection.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        yield
+        if connection.in_transaction():
+            connection.commit()  # ends SQLAlchemy's autobegun (autocommit) transaction
+    finally:
+        connection.execution_options(isolation_level=previous)
+
+
+@contextmanager
+def run_transaction(connection: sa.Connection) -> Iterator[None]:
+    """Hold a whole run in one transaction that steps may commit early (autocommit blocks)."""
+    connection.begin()
+    try:
+        yield
+    except BaseException:
+        if connection.in_transaction():
+            connection.rollback()
+        raise
+    if connection.in_transaction():
+        connection.commit()

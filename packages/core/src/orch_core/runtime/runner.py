@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -18,7 +18,7 @@ from orch_core.audit.events import Event
 from orch_core.audit.identity import current_identity
 from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationPending
-from orch_core.runtime.context import MigrationContext
+from orch_core.runtime.context import MigrationContext, run_transaction
 from orch_core.runtime.engines import create_engine, is_missing
 from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Recorder, RunKind
@@ -181,15 +181,11 @@ class DatabaseRunner:
         for step in plan.steps:
             step_context = context.for_revision(step.revision)
             write(f"\n-- {'Running' if step.direction == 'up' else 'Reverting'} {step.revision}")
-            transactional = context.dialect.transactional_ddl
-            if transactional:
-                write("BEGIN" + context.dialect.statement_terminator)
             module = self.loader.load(self._script(step), step_context, self.x_arguments)
-            module.function(step.direction)()
-            for text in version_sql.statements(step.deletes, step.inserts, step.updates):
-                write(text)
-            if transactional:
-                write("COMMIT" + context.dialect.statement_terminator)
+            with step_context.transaction(module.transactional):
+                module.function(step.direction)()
+                for text in version_sql.statements(step.deletes, step.inserts, step.updates):
+                    write(text)
 
     def _compile_all(self, plan: Plan) -> None:
         """Compile every script of the plan first: one that does not compile stops the run
@@ -230,7 +226,7 @@ class DatabaseRunner:
     ) -> tuple[StepResult, ...]:
         per_run = self.config.transaction_mode is TransactionMode.PER_RUN
         results: list[StepResult] = []
-        outer = conn.begin() if per_run and plan.steps else nullcontext()
+        outer = run_transaction(conn) if per_run and plan.steps else nullcontext()
         with outer:
             for step in plan.steps:
                 if hooks.stop():
@@ -255,7 +251,7 @@ class DatabaseRunner:
                 )
                 self.recorder.record(conn, entry)
         try:
-            with self._step_transaction(conn, module.transactional, nested):
+            with context.transaction(module.transactional, nested=nested):
                 module.function(step.direction)()
                 self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
                 entry = self._entry(
@@ -263,7 +259,7 @@ class DatabaseRunner:
                 )
                 self.recorder.record(conn, entry)
         except Exception as exc:
-            self._fail(conn, step, started, exc, sha256)
+            self._fail(conn, step, started, exc, sha256, committed_early=context.committed_early)
         duration = int((time.perf_counter() - clock) * 1000)
         self.log.info(
             Event.MIGRATION_APPLIED,
@@ -274,25 +270,6 @@ class DatabaseRunner:
         )
         return StepResult(step.revision, step.direction, HistoryOutcome.APPLIED, duration)
 
-    @contextmanager
-    def _step_transaction(
-        self, conn: sa.Connection, transactional: bool, nested: bool
-    ) -> Iterator[None]:
-        """Run a step in its own transaction, in the run's, or (non-transactional) in none."""
-        if nested:
-            yield
-            return
-        if transactional:
-            with conn.begin():
-                yield
-            return
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            yield
-            conn.commit()
-        finally:
-            conn.execution_options(isolation_level=conn.default_isolation_level)
-
     def _fail(
         self,
         conn: sa.Connection,
@@ -300,11 +277,14 @@ class DatabaseRunner:
         started: dt.datetime,
         exc: Exception,
         sha256: str,
+        *,
+        committed_early: bool,
     ) -> None:
         """Record a failed step in the history and raise MigrationFailed."""
         if conn.in_transaction():
             conn.rollback()
-        partial = not MigrationContext.online(conn).dialect.transactional_ddl
+        dialect = MigrationContext.online(conn).dialect
+        partial = committed_early or not dialect.transactional_ddl
         statement = _failing_statement(exc)
         reason = exc.reason if isinstance(exc, OperationFailed) else str(exc)
         outcome = HistoryOutcome.FAILED_PARTIAL if partial else HistoryOutcome.FAILED

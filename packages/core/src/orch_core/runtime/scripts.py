@@ -73,10 +73,8 @@ class ScriptContext:
         return self._migration_context.as_sql
 
     def get_bind(self) -> sa.Connection:
-        """Return the connection the migration runs on."""
-        if self._migration_context.connection is None:
-            raise RuntimeError("offline mode has no connection")
-        return self._migration_context.connection
+        """Return the connection the migration runs on (offline, one that writes SQL)."""
+        return self._migration_context.bind
 
     def get_context(self) -> MigrationContext:
         """Return the migration context."""
