@@ -56,12 +56,16 @@ class Recorder:
 
     def __init__(self, config: DatabaseConfig) -> None:
         metadata = sa.MetaData()
+        # Alembic's layout, its primary key's name included: either tool reads the other's.
         self.version = sa.Table(
             config.version_table,
             metadata,
-            sa.Column("version_num", sa.String(32), primary_key=True),
+            sa.Column("version_num", sa.String(32), nullable=False),
             schema=config.version_table_schema,
         )
+        if config.version_table_pk:
+            name = f"{config.version_table}_pkc"
+            self.version.append_constraint(sa.PrimaryKeyConstraint("version_num", name=name))
         self.history = (
             sa.Table(
                 config.history_table,
