@@ -18,9 +18,16 @@ import structlog
 from orch_core import __version__
 from orch_core.audit.events import Event
 from orch_core.config import DatabaseConfig, TransactionMode
+from orch_core.config.hooks import VersionStep, load_database_hooks
 from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationPending
 from orch_core.runtime.context import MigrationContext
 from orch_core.runtime.engines import create_engine, is_missing_sqlite_file
+from orch_core.runtime.hook_calls import (
+    after_step,
+    attach_connection_hooks,
+    before_step,
+    version_step,
+)
 from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import (
     APPLIED,
@@ -31,7 +38,7 @@ from orch_core.runtime.recorder import (
     HistoryEntry,
     Recorder,
 )
-from orch_core.runtime.scripts import ScriptLoader
+from orch_core.runtime.scripts import RevisionModule, ScriptLoader
 from orch_core.urls import mask_url
 from orch_graph.errors import GraphError
 from orch_graph.plan import Plan, Step
@@ -107,6 +114,7 @@ class DatabaseRunner:
         self.run_id = run_id
         self.x_arguments = tuple(x_arguments)
         self.recorder = Recorder(config)
+        self.hooks = load_database_hooks(config.hooks)
         self.log = structlog.get_logger("orch").bind(run_id=run_id, database=config.name)
         self._engine: sa.Engine | None = None
         self._identity = (_os_user(), socket.gethostname())
@@ -121,6 +129,7 @@ class DatabaseRunner:
         """Return this database's engine, created on first use."""
         if self._engine is None:
             self._engine = create_engine(self.config.url)
+            attach_connection_hooks(self._engine, self.hooks.project, self.config.name)
         return self._engine
 
     def dispose(self) -> None:
@@ -179,6 +188,8 @@ class DatabaseRunner:
             for revision in plan.heads_after or ("base",):
                 self.recorder.record(conn, self._entry(revision, "stamp", started, STAMPED))
             after = self.recorder.current_heads(conn)
+            stamped = VersionStep(self.config.name, target, "stamp", after, before)
+            after_step(self.hooks.project, MigrationContext.online(conn), stamped, after)
         self.log.info(Event.STAMP_APPLIED, before=list(before), after=list(after))
         return DatabaseResult(self.config.name, before, after, ())
 
@@ -270,8 +281,7 @@ class DatabaseRunner:
                 self.recorder.record(conn, entry)
         try:
             with self._step_transaction(conn, module.transactional, nested):
-                module.function(step.direction)()
-                self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
+                self._run_script(context, module, step, revision)
                 entry = self._entry(step.revision, step.direction, started, APPLIED, sha256)
                 self.recorder.record(conn, entry)
         except Exception as exc:
@@ -285,6 +295,20 @@ class DatabaseRunner:
             outcome=APPLIED,
         )
         return StepResult(step.revision, step.direction, APPLIED, duration)
+
+    def _run_script(
+        self, context: MigrationContext, module: RevisionModule, step: Step, revision: Revision
+    ) -> None:
+        """Run the script between the hooks' calls, and move the version rows."""
+        conn = context.connection
+        assert conn is not None  # an online context
+        hooks = self.hooks.for_service(revision.service)
+        info = version_step(self.config.name, step, revision)
+        before_step(hooks, conn, info)
+        module.function(step.direction)()
+        self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
+        heads = self.recorder.heads(conn) if hooks.on_version_apply else None
+        after_step(hooks, context, info, heads)
 
     @contextmanager
     def _step_transaction(
