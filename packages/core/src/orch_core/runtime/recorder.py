@@ -110,6 +110,10 @@ class Recorder:
         rows = self._statements(connection).heads.rows(connection)
         return tuple(sorted(row[0] for row in rows))
 
+    def has_version_table(self, connection: sa.Connection) -> bool:
+        """Return whether the version table exists in the database."""
+        return self._exists(connection, self.version)
+
     def has_history(self, connection: sa.Connection) -> bool:
         """Return whether the history table is kept and exists in the database."""
         return self.history is not None and self._exists(connection, self.history)

@@ -19,7 +19,13 @@ from orch_core import __version__
 from orch_core.audit.events import Event
 from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.config.hooks import VersionStep, load_database_hooks
-from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationPending
+from orch_core.errors import (
+    MigrationFailed,
+    OperationFailed,
+    OrchError,
+    PartialMigrationPending,
+    VersionTableElsewhere,
+)
 from orch_core.runtime.context import MigrationContext
 from orch_core.runtime.engines import create_engine, is_missing_sqlite_file
 from orch_core.runtime.hook_calls import (
@@ -39,6 +45,7 @@ from orch_core.runtime.recorder import (
     Recorder,
 )
 from orch_core.runtime.scripts import RevisionModule, ScriptLoader
+from orch_core.runtime.version_probe import probe_missing_version_table
 from orch_core.urls import mask_url
 from orch_graph.errors import GraphError
 from orch_graph.plan import Plan, Step
@@ -52,6 +59,8 @@ class Planner(Protocol):
     def plan_downgrade(self, current: Sequence[str], target: str) -> Plan: ...
     def plan_stamp(self, current: Sequence[str], target: str) -> Plan: ...
     def get(self, revision: str) -> Revision: ...
+    @property
+    def revisions(self) -> tuple[Revision, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,8 @@ class DatabaseRunner:
         hooks = hooks or StepHooks()
         with self.engine.connect() as conn, migration_lock(self.engine, self.config, self.log):
             with conn.begin():
+                if not self.recorder.has_version_table(conn):
+                    self._refuse_if_migrated_elsewhere(conn)
                 self.recorder.ensure_tables(conn)
                 before = self.recorder.heads(conn)
                 self._refuse_if_partial(conn)
@@ -222,16 +233,29 @@ class DatabaseRunner:
         before any step has touched the database."""
         self.loader.compile_all(self._path(self.planner.get(step.revision)) for step in plan.steps)
 
-    def state(self) -> tuple[tuple[str, ...], PartialMigrationPending | None]:
+    def state(self) -> tuple[tuple[str, ...], OrchError | None]:
         """Return the heads the database is at and what would make the next upgrade refuse
-        to start (a step an earlier run left half done): one connection, creates nothing."""
+        to start (a step an earlier run left half done, a version table configured wrong):
+        one connection, creates nothing."""
         if is_missing_sqlite_file(self.config.url):
             return (), None
         with self.engine.connect() as conn:
-            heads = self.recorder.current_heads(conn)
+            if not self.recorder.has_version_table(conn):
+                return (), self._migrated_elsewhere(conn)
+            heads = self.recorder.heads(conn)
             if not self.recorder.has_history(conn):
                 return heads, None
             return heads, self._left_half_done(conn)
+
+    def _refuse_if_migrated_elsewhere(self, conn: sa.Connection) -> None:
+        found = self._migrated_elsewhere(conn)
+        if found is not None:
+            raise found
+
+    def _migrated_elsewhere(self, conn: sa.Connection) -> VersionTableElsewhere | None:
+        """Return what shows that the database, with no version table, was migrated."""
+        bases = (Path(r.filename) for r in self.planner.revisions if r.is_base and r.filename)
+        return probe_missing_version_table(conn, self.config.name, self.recorder.version, bases)
 
     def _refuse_if_partial(self, conn: sa.Connection) -> None:
         pending = self._left_half_done(conn)
