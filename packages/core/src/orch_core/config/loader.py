@@ -385,3 +385,9 @@ def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -
             _origin(sources, "databases", names[-1], "after"),
             f"databases.{names[-1]}.after",
         ) from None
+
+
+def accepted_keys(table: str) -> frozenset[str]:
+    """Return the keys a table accepts: "orch", "services" or "databases"."""
+    tables = {"orch": _ORCH_KEYS, "services": _SERVICE_KEYS, "databases": _DATABASE_KEYS}
+    return frozenset(tables[table])
