@@ -26,6 +26,7 @@ FAILED = "failed"  # rolled back: nothing of the step remains
 FAILED_PARTIAL = "failed-partial"  # DDL committed implicitly before the failure (MariaDB, MySQL)
 STAMPED = "stamped"
 STARTED = "started"  # written first where DDL is not transactional; an end row follows
+BASELINED = "baselined"  # applied by another tool; the script's hash recorded after a review
 
 
 @dataclass(frozen=True)
@@ -176,13 +177,14 @@ class Recorder:
         return LastEntry(*rows[0]) if rows else None
 
     def applied_scripts(self, connection: sa.Connection) -> dict[str, str | None]:
-        """Return, per revision whose last step was an upgrade, the script hash it ran with."""
+        """Return, per revision whose last step was an upgrade, the script hash it ran with
+        (or that `verify --baseline` recorded for it)."""
         if self.history is None or not self._exists(connection, self.history):
             return {}
         h = self.history
         rows = connection.execute(
             sa.select(h.c.revision, h.c.direction, h.c.script_sha256)
-            .where(h.c.outcome == APPLIED)
+            .where(h.c.outcome.in_((APPLIED, BASELINED)))
             .order_by(h.c.id)
         )
         applied: dict[str, str | None] = {}

@@ -47,7 +47,6 @@ from orch_core.runtime.recorder import (
 from orch_core.runtime.scripts import RevisionModule, ScriptLoader
 from orch_core.runtime.version_probe import probe_missing_version_table
 from orch_core.urls import mask_url
-from orch_graph.errors import GraphError
 from orch_graph.plan import Plan, Step
 from orch_graph.revision import Revision
 
@@ -94,7 +93,8 @@ class StepHooks:
     stop: Callable[[], bool] = lambda: False
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
+    """Return the time in UTC without its zone, as the history table keeps times."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -194,10 +194,10 @@ class DatabaseRunner:
             self.recorder.ensure_tables(conn)
             before = self.recorder.current_heads(conn)
             plan = self.plan("stamp", target, () if purge else before)
-            started = _now()
+            started = utc_now()
             self.recorder.replace_heads(conn, plan.heads_after)
             for revision in plan.heads_after or ("base",):
-                self.recorder.record(conn, self._entry(revision, "stamp", started, STAMPED))
+                self.recorder.record(conn, self.history_entry(revision, "stamp", started, STAMPED))
             after = self.recorder.current_heads(conn)
             stamped = VersionStep(self.config.name, target, "stamp", after, before)
             after_step(self.hooks.project, MigrationContext.online(conn), stamped, after)
@@ -292,7 +292,7 @@ class DatabaseRunner:
 
     def _apply(self, conn: sa.Connection, step: Step, *, nested: bool) -> StepResult:
         revision = self.planner.get(step.revision)
-        started, clock = _now(), time.perf_counter()
+        started, clock = utc_now(), time.perf_counter()
         self.log.debug(Event.MIGRATION_STARTED, revision=step.revision, direction=step.direction)
         context = MigrationContext.online(conn, revision=step.revision)
         module = self.loader.load(self._path(revision), context, self.x_arguments)
@@ -301,12 +301,12 @@ class DatabaseRunner:
             # DDL commits as it runs here: say a step has started before it does, so that a
             # process killed half-way leaves a history that tells the next run to look first.
             with conn.begin():
-                entry = self._entry(step.revision, step.direction, started, STARTED, sha256)
+                entry = self.history_entry(step.revision, step.direction, started, STARTED, sha256)
                 self.recorder.record(conn, entry)
         try:
             with self._step_transaction(conn, module.transactional, nested):
                 self._run_script(context, module, step, revision)
-                entry = self._entry(step.revision, step.direction, started, APPLIED, sha256)
+                entry = self.history_entry(step.revision, step.direction, started, APPLIED, sha256)
                 self.recorder.record(conn, entry)
         except Exception as exc:
             self._fail(conn, step, started, exc, sha256)
@@ -369,7 +369,7 @@ class DatabaseRunner:
         reason = exc.reason if isinstance(exc, OperationFailed) else str(exc)
         outcome = FAILED_PARTIAL if partial else FAILED
         entry = replace(
-            self._entry(step.revision, step.direction, started, outcome, sha256),
+            self.history_entry(step.revision, step.direction, started, outcome, sha256),
             error=reason,
             statement=statement,
         )
@@ -391,7 +391,7 @@ class DatabaseRunner:
             partial=partial,
         ) from exc
 
-    def _entry(
+    def history_entry(
         self,
         revision: str,
         direction: str,
@@ -405,7 +405,7 @@ class DatabaseRunner:
             revision=revision,
             direction=direction,
             started_at=started,
-            finished_at=_now(),
+            finished_at=utc_now(),
             outcome=outcome,
             script_sha256=sha256,
             os_user=user,
@@ -427,41 +427,3 @@ def _failing_statement(exc: BaseException) -> str | None:
             return str(current.statement)
         current = current.__cause__
     return None
-
-
-@dataclass(frozen=True)
-class ScriptDrift:
-    """An applied revision whose script is no longer what ran."""
-
-    database: str
-    revision: str
-    problem: str  # "changed", "missing" or "unknown"
-    path: Path | None = None
-
-
-def verify_scripts(runner: DatabaseRunner) -> list[ScriptDrift]:
-    """Return the applied revisions whose script changed, vanished, or the graph does not know."""
-    if is_missing_sqlite_file(runner.config.url):
-        return []
-    with runner.engine.connect() as conn:
-        applied = runner.recorder.applied_scripts(conn)
-    # Each applied revision with the problem already known ("" while its hash is to be checked).
-    entries: list[tuple[str, str | None, Path | None, str]] = []
-    for revision_id, sha256 in applied.items():
-        try:
-            path = runner.planner.get(revision_id).path
-        except GraphError:
-            entries.append((revision_id, sha256, None, "unknown"))
-            continue
-        missing = path is None or not path.is_file()
-        entries.append((revision_id, sha256, path, "missing" if missing else ""))
-    # Compiled together: the code cache is then written once, not once per script.
-    to_check = [path for _, sha256, path, problem in entries if not problem and sha256 and path]
-    compiled = dict(zip(to_check, runner.loader.compile_all(to_check), strict=True))
-    drifts = []
-    for revision_id, sha256, path, known in entries:
-        changed = not known and path in compiled and compiled[path].sha256 != sha256
-        problem = "changed" if changed else known
-        if problem:
-            drifts.append(ScriptDrift(runner.config.name, revision_id, problem, path))
-    return drifts
