@@ -9,6 +9,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from orch_core.config.alembic_keys import refusal
@@ -387,7 +388,7 @@ def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -
         ) from None
 
 
-def accepted_keys(table: str) -> frozenset[str]:
-    """Return the keys a table accepts: "orch", "services" or "databases"."""
+def accepted_keys(table: str) -> Mapping[str, tuple[type, ...]]:
+    """Return the keys a table accepts ("orch", "services" or "databases") and their types."""
     tables = {"orch": _ORCH_KEYS, "services": _SERVICE_KEYS, "databases": _DATABASE_KEYS}
-    return frozenset(tables[table])
+    return MappingProxyType(tables[table])
