@@ -29,6 +29,7 @@ class AlembicIni:
     revision_settings: tuple[tuple[str, str], ...]
     post_write_hooks: tuple[str, ...]
     has_version_locations: bool  # False: the scripts are in script_location/versions
+    flask_migrate: bool = False  # no script_location: Flask-Migrate's folder of alembic.ini
 
     @property
     def env_py(self) -> Path:
@@ -47,7 +48,7 @@ def read_alembic_ini(path: Path) -> AlembicIni:
     if not parser.has_section("alembic"):
         raise ConfigError("has no [alembic] section", path)
     section = parser["alembic"]
-    location = section.get("script_location")
+    location = section.get("script_location") or _flask_migrate_location(path)
     if not location:
         raise ConfigError("is required", path, "script_location")
     if ":" in location and not Path(location).is_absolute() and location[1:3] != ":\\":
@@ -68,7 +69,18 @@ def read_alembic_ini(path: Path) -> AlembicIni:
         ),
         post_write_hooks=_post_write_hooks(parser),
         has_version_locations=bool(section.get("version_locations")),
+        flask_migrate=not section.get("script_location"),
     )
+
+
+def _flask_migrate_location(ini: Path) -> str | None:
+    """Return the ini's own folder where Flask-Migrate keeps env.py and versions/ beside it.
+
+    Flask-Migrate sets script_location in code, to the folder that holds its alembic.ini."""
+    folder = ini.parent
+    if (folder / "env.py").is_file() and (folder / "versions").is_dir():
+        return str(folder.resolve())
+    return None
 
 
 def _folder(ini: Path, location: str) -> Path:

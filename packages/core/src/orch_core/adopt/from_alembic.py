@@ -72,6 +72,10 @@ def adopt_alembic(ini_path: Path, service: str = "app") -> Adoption:
     names = [name for name, _ in services]
     database = (f"url = {_toml(url)}", f"services = {_toml(names)}")
     tables.append(_Table(f"[databases.{service}]", database))
+    if ini.flask_migrate:
+        where = os.path.relpath(ini.script_location, root)
+        note = f"not set: {where}, the folder of alembic.ini, as Flask-Migrate takes it"
+        carried.append(Note("alembic.ini", "script_location", note))
     if not env.found:
         skipped.append(Note("env.py", str(ini.env_py), "not found: no settings read from it"))
     header = "# Written by `orch init --from-alembic` from alembic.ini and env.py (never run).\n"
