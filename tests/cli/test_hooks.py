@@ -1,6 +1,5 @@
 """A hooks module in a real run: steps between before/after hooks, connections set up by it."""
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -8,6 +7,7 @@ import sqlalchemy as sa
 
 from tests.cli.conftest import Invoke
 from tests.support.databases import TestDatabase
+from tests.support.inspection import mariadb_user, table_names
 from tests.support.projects import Database, Script, write_project
 
 SCRIPTS = [Script("a1", labels=("app",)), Script("a2", "a1")]
@@ -49,14 +49,6 @@ def project(tmp_path: Path, url: str, hooks: str, **orch: object) -> Path:
     )
 
 
-def tables(database: TestDatabase, schema: str | None = None) -> set[str]:
-    engine = database.engine()
-    try:
-        return set(sa.inspect(engine).get_table_names(schema=schema))
-    finally:
-        engine.dispose()
-
-
 def test_each_step_runs_between_the_hooks_with_alembics_arguments(
     database: TestDatabase, tmp_path: Path, orch: Invoke
 ) -> None:
@@ -85,8 +77,8 @@ def test_a_failing_after_step_rolls_the_step_back(
     result = orch("--config", str(config), "upgrade", "heads")
     assert result.exit_code == 1
     assert "after_step refused" in result.stderr
-    assert "t_a1" in tables(database)
-    assert "t_a2" not in tables(database)  # rolled back with its step
+    assert "t_a1" in table_names(database)
+    assert "t_a2" not in table_names(database)  # rolled back with its step
 
 
 SEARCH_PATH = """
@@ -113,30 +105,22 @@ def test_connection_hooks_put_a_tenant_in_its_schema(
     config = project(tmp_path, postgresql_database.url, hooks)
     result = orch("--config", str(config), "upgrade", "heads")
     assert result.exit_code == 0, result.output
-    assert {"alembic_version", "t_a1", "t_a2"} <= tables(postgresql_database, "tenant_a")
-    assert "t_a1" not in tables(postgresql_database, "public")
+    assert {"alembic_version", "t_a1", "t_a2"} <= table_names(postgresql_database, "tenant_a")
+    assert "t_a1" not in table_names(postgresql_database, "public")
 
 
 def test_the_password_is_fetched_when_connecting(
     mariadb_database: TestDatabase, tmp_path: Path, orch: Invoke
 ) -> None:
-    user, password = f"orch_{uuid.uuid4().hex[:8]}", "t0ken/@fetched"
-    admin = mariadb_database.engine()
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"CREATE USER '{user}'@'%' IDENTIFIED BY :pw"), {"pw": password})
-            conn.execute(sa.text(f"GRANT ALL ON {mariadb_database.name}.* TO '{user}'@'%'"))
+    password = "t0ken/@fetched"
+    with mariadb_user(mariadb_database, password) as user:
         url = sa.make_url(mariadb_database.url).set(username=user)
         hooks = f"def password(database):\n    return {password!r}\n"
         config = project(tmp_path, url.render_as_string(hide_password=False), hooks)
         result = orch("--config", str(config), "status")
         assert result.exit_code == 0, result.output
         assert orch("--config", str(config), "upgrade", "heads").exit_code == 0
-        assert {"t_a1", "t_a2"} <= tables(mariadb_database)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP USER IF EXISTS '{user}'@'%'"))
-        admin.dispose()
+        assert {"t_a1", "t_a2"} <= table_names(mariadb_database)
 
 
 def test_a_bad_hooks_path_exits_2_naming_key_and_file(tmp_path: Path, orch: Invoke) -> None:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from tests.cli.conftest import Invoke
 from tests.support.databases import TestDatabase
+from tests.support.inspection import table_names
 from tests.support.projects import Database, Script, write_project
 
 SCRIPTS = [Script("a1", labels=("app",)), Script("a2", "a1")]
@@ -19,14 +20,6 @@ def setup(database: TestDatabase, *statements: str) -> None:
         with engine.begin() as conn:
             for statement in statements:
                 conn.execute(sa.text(statement))
-    finally:
-        engine.dispose()
-
-
-def tables(database: TestDatabase, schema: str | None = None) -> set[str]:
-    engine = database.engine()
-    try:
-        return set(sa.inspect(engine).get_table_names(schema=schema))
     finally:
         engine.dispose()
 
@@ -58,7 +51,7 @@ def test_a_version_table_by_another_name_is_found_and_named(
     assert upgrade.exit_code == 2
     assert 'set version_table = "app_version" in [databases.main]' in upgrade.stderr
     assert upgrade.stderr.count("error: ") == 1
-    assert tables(database) == {"app_version", "t_a1"}  # nothing created, nothing re-run
+    assert table_names(database) == {"app_version", "t_a1"}  # nothing created, nothing re-run
 
     configured = project(tmp_path, database, version_table="app_version")
     status = orch("--config", str(configured), "status", "--json")
@@ -77,10 +70,10 @@ def test_tables_the_first_revision_creates_stop_the_upgrade(
     upgrade = orch("--config", str(config), "upgrade", "heads")
     assert upgrade.exit_code == 2
     assert "orch stamp --db main REVISION" in upgrade.stderr
-    assert tables(database) == {"t_a1"}
+    assert table_names(database) == {"t_a1"}
     assert orch("--config", str(config), "stamp", "a1").exit_code == 0
     assert orch("--config", str(config), "upgrade", "heads").exit_code == 0
-    assert {"t_a1", "t_a2", "alembic_version"} <= tables(database)
+    assert {"t_a1", "t_a2", "alembic_version"} <= table_names(database)
 
 
 def test_a_version_table_in_another_schema_is_found(
