@@ -195,3 +195,62 @@ class LockTimeout(OrchError):
         self.database = database
         self.timeout = timeout
         self.holder = holder
+
+
+class VersionTableElsewhere(ConfigError):
+    """The configured version table is missing, yet the database shows it was migrated.
+
+    Either a version table by another name or in another schema holds its revisions
+    (`table` set), or tables that its first revisions create exist already (`tables`)."""
+
+    def __init__(
+        self,
+        database: str,
+        configured: tuple[str | None, str],
+        *,
+        found: tuple[str | None, str] | None = None,
+        heads: tuple[str, ...] = (),
+        tables: tuple[str, ...] = (),
+    ) -> None:
+        message, key = _elsewhere_message(database, configured, found, heads, tables)
+        OrchError.__init__(self, message)
+        self.path, self.line, self.column = None, None, None
+        self.key = f"databases.{database}.{key}"
+        self.reason = message
+        self.database = database
+        self.found = found
+        self.heads = heads
+        self.tables = tables
+
+
+def _elsewhere_message(
+    database: str,
+    configured: tuple[str | None, str],
+    found: tuple[str | None, str] | None,
+    heads: tuple[str, ...],
+    tables: tuple[str, ...],
+) -> tuple[str, str]:
+    """Return what VersionTableElsewhere says, and the key it names."""
+    missing = f"{database}: the version table {_dotted(*configured)} does not exist"
+    if found is None:
+        return (
+            f"{missing}, but tables its first revision creates do ({', '.join(tables)}): "
+            "if a version table elsewhere holds its revisions, set version_table and "
+            f"version_table_schema in [databases.{database}]; if none does, record where "
+            f"the schema is with `orch stamp --db {database} REVISION`"
+        ), "version_table"
+    settings = []
+    if found[1] != configured[1]:
+        settings.append(f'version_table = "{found[1]}"')
+    if found[0] != configured[0]:
+        settings.append(f'version_table_schema = "{found[0] or ""}"')
+    at = ", ".join(heads) or "no revision"
+    message = (
+        f"{missing}, but {_dotted(*found)} is one (at {at}): "
+        f"set {' and '.join(settings)} in [databases.{database}]"
+    )
+    return message, "version_table" if found[1] != configured[1] else "version_table_schema"
+
+
+def _dotted(schema: str | None, table: str) -> str:
+    return f"{schema}.{table}" if schema else table

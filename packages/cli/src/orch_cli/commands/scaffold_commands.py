@@ -37,10 +37,20 @@ def _fail(message: str, hint: str) -> None:
 
 
 def init(
-    directory: Path = typer.Argument(Path(), help="Where to create the project."),
+    directory: Path = typer.Argument(
+        Path(), help="Where to create the project (with --from-alembic: its alembic.ini)."
+    ),
     service: str = typer.Option("app", "--service", help="The first service's name."),
+    from_alembic: bool = typer.Option(
+        False,
+        "--from-alembic",
+        help="Write orch.toml for the Alembic project of this alembic.ini, as it is.",
+    ),
 ) -> None:
     """Create orch.toml, envs/local.toml and a first service with its labelled base."""
+    if from_alembic:
+        _init_from_alembic(directory, service)
+        return
     config = directory / "orch.toml"
     if config.exists():
         _fail(f"{config} already exists", "edit it, or init another directory")
@@ -54,6 +64,25 @@ def init(
     )
     output.line(f"created {config}")
     output.line(f"created {base}")
+
+
+def _init_from_alembic(path: Path, service: str) -> None:
+    """Write orch.toml next to alembic.ini and say what could not be carried over."""
+    from orch_core.adopt import adopt_alembic
+
+    ini = path / "alembic.ini" if path.is_dir() else path
+    with handled():
+        adoption = adopt_alembic(ini, service)
+    if adoption.path.exists():
+        _fail(f"{adoption.path} already exists", "move it away to write it again from alembic.ini")
+    adoption.path.write_text(adoption.text, encoding="utf-8")
+    output.line(f"created {adoption.path}")
+    for note in adoption.carried:
+        output.line(f"  carried over: {note.source}: {note.setting}: {note.detail}")
+    for note in adoption.not_carried:
+        output.line(f"  not carried over: {note.source}: {note.setting}: {note.detail}")
+    if adoption.variables:
+        output.line(f"set {', '.join(adoption.variables)} before connecting")
 
 
 def revision(

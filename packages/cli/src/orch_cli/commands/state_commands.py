@@ -13,6 +13,7 @@ from orch_cli.errors import EXIT_FAILED, handled
 
 if TYPE_CHECKING:
     from orch_core.runtime.state import DatabaseState
+    from orch_core.runtime.verify import ScriptDrift
 
 ALL_DBS = typer.Option(False, "--all-dbs", help="Every database in the config.")
 JSON = typer.Option(False, "--json", help="Print one JSON document.")
@@ -81,40 +82,68 @@ def status(
 
 
 def verify(
-    ctx: typer.Context, db: list[str] = DB, all_dbs: bool = ALL_DBS, as_json: bool = JSON
+    ctx: typer.Context,
+    db: list[str] = DB,
+    all_dbs: bool = ALL_DBS,
+    as_json: bool = JSON,
+    baseline: bool = typer.Option(
+        False,
+        "--baseline",
+        help="Record the checksums of applied revisions that have none (after a review).",
+    ),
 ) -> None:
-    """List applied revisions whose script changed, vanished, or is unknown to the graph."""
+    """List applied revisions whose script changed, vanished, is unknown, or was never checked."""
     from orch_core.fleet.orchestrator import Orchestrator
-    from orch_core.runtime.runner import verify_scripts
+    from orch_core.runtime.verify import baseline_scripts, verify_scripts
 
     with handled(as_json):
         project = load_project(ctx)
         orchestrator = Orchestrator(project)
-        drifts = []
+        found = []
         for database in project.select(db, all_dbs or not db):
             runner = orchestrator.runner(database)
             try:
-                drifts += verify_scripts(runner)
+                found += baseline_scripts(runner) if baseline else verify_scripts(runner)
             finally:
                 runner.dispose()
+        drifts = [d for d in found if d.problem != "unchecked"]
+        unchecked = [d for d in found if d.problem == "unchecked"]
         if as_json:
-            found = [
-                {
-                    "database": d.database,
-                    "revision": d.revision,
-                    "problem": d.problem,
-                    "path": str(d.path) if d.path else None,
-                }
-                for d in drifts
-            ]
-            output.emit_json({"drift": found})
+            shown = {"drift": drifts, "unchecked": unchecked}
+            body = {"baselined": unchecked} if baseline else shown
+            output.emit_json({key: [_drift(d) for d in found] for key, found in body.items()})
         else:
-            for d in drifts:
-                output.line(f"{d.database}: {d.revision} {d.problem} ({d.path or 'no script'})")
-            if not drifts:
-                output.line("every applied script is unchanged")
+            _show_verified(drifts, unchecked, baseline)
     if drifts:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _drift(drift: ScriptDrift) -> dict[str, str | None]:
+    return {
+        "database": drift.database,
+        "revision": drift.revision,
+        "problem": drift.problem,
+        "path": str(drift.path) if drift.path else None,
+    }
+
+
+def _show_verified(drifts: list[ScriptDrift], unchecked: list[ScriptDrift], baseline: bool) -> None:
+    for d in drifts:
+        output.line(f"{d.database}: {d.revision} {d.problem} ({d.path or 'no script'})")
+    if baseline:
+        for d in unchecked:
+            output.line(f"{d.database}: {d.revision} checksum recorded ({d.path})")
+        output.line(f"recorded the checksums of {len(unchecked)} applied revision(s)")
+        return
+    for d in unchecked:
+        output.line(f"{d.database}: {d.revision} unchecked, no checksum recorded ({d.path})")
+    if unchecked:
+        output.line(
+            f"{len(unchecked)} applied revision(s) have no checksum (applied by Alembic, or "
+            "before orch kept history): review them, then `orch verify --baseline`"
+        )
+    if not drifts:
+        output.line(f"every {'checked' if unchecked else 'applied'} script is unchanged")
 
 
 def check(ctx: typer.Context, db: list[str] = DB, all_dbs: bool = ALL_DBS) -> None:

@@ -7,14 +7,18 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from orch_core.config.interpolation import interpolate
+from orch_core.config.alembic_keys import refusal
+from orch_core.config.interpolation import interpolate, interpolate_url
 from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
     DatabaseConfig,
+    HooksReference,
+    HooksSource,
     OrchConfig,
     ServiceConfig,
     TransactionMode,
@@ -35,8 +39,11 @@ _ORCH_KEYS: dict[str, tuple[type, ...]] = {
     "history_table": (str, bool),
     "lock_timeout": (int, float),
     "transaction_mode": (str,),
+    "transaction_per_migration": (bool,),
+    "version_table_pk": (bool,),
+    "hooks": (str,),
 }
-_SERVICE_KEYS: dict[str, tuple[type, ...]] = {"scripts": (str,)}
+_SERVICE_KEYS: dict[str, tuple[type, ...]] = {"scripts": (str,), "hooks": (str,)}
 _DATABASE_KEYS: dict[str, tuple[type, ...]] = {
     "url": (str,),
     "services": (list,),
@@ -46,6 +53,8 @@ _DATABASE_KEYS: dict[str, tuple[type, ...]] = {
     "history_table": (str, bool),
     "lock_timeout": (int, float),
     "transaction_mode": (str,),
+    "transaction_per_migration": (bool,),
+    "version_table_pk": (bool,),
 }
 _TOP_KEYS = ("orch", "services", "databases")
 _POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -156,9 +165,8 @@ def _check_table(
     for key, value in table.items():
         dotted = f"{prefix}.{key}"
         if key not in allowed:
-            raise ConfigError(
-                f"unknown key (expected one of {', '.join(allowed)})", source.path, dotted
-            )
+            reason = refusal(key) or f"unknown key (expected one of {', '.join(allowed)})"
+            raise ConfigError(reason, source.path, dotted)
         types = allowed[key]
         wrong_bool = isinstance(value, bool) and bool not in types
         if not isinstance(value, types) or wrong_bool:
@@ -205,13 +213,20 @@ def _build(data: dict[str, Any], sources: list[_Source], environ: Mapping[str, s
     defaults = data.get("orch", {})
     services = {
         name: ServiceConfig(
-            name, root / _text(table, sources, environ, "services", name, "scripts")
+            name,
+            root / _text(table, sources, environ, "services", name, "scripts"),
+            _hooks_reference(table, sources, "services", name),
         )
         for name, table in data.get("services", {}).items()
     }
+    project_hooks = _hooks_reference(defaults, sources, "orch")
     databases = {
         name: _database(name, table, defaults, services, sources, environ)
         for name, table in data.get("databases", {}).items()
+    }
+    databases = {
+        name: replace(database, hooks=_hooks_source(project_hooks, database, services))
+        for name, database in databases.items()
     }
     _check_after(databases, sources)
     audit_log = defaults.get("audit_log")
@@ -228,18 +243,44 @@ def _build(data: dict[str, Any], sources: list[_Source], environ: Mapping[str, s
         concurrency=concurrency,
         audit_log=root / audit_log if audit_log else None,
         header_cache=root / header_cache if header_cache else None,
+        hooks=project_hooks,
     )
+
+
+def _hooks_reference(
+    table: dict[str, Any], sources: list[_Source], *keys: str
+) -> HooksReference | None:
+    """Return the hooks module a table names, remembering the file and key that named it."""
+    target = table.get("hooks")
+    if not target:
+        return None
+    return HooksReference(target, _origin(sources, *keys, "hooks"), ".".join((*keys, "hooks")))
+
+
+def _hooks_source(
+    project: HooksReference | None, database: DatabaseConfig, services: dict[str, ServiceConfig]
+) -> HooksSource | None:
+    """Return the hooks modules a database's runs use, or None when no table names one."""
+    per_service = tuple(
+        (name, hooks) for name in database.services if (hooks := services[name].hooks)
+    )
+    if project is None and not per_service:
+        return None
+    return HooksSource(project, per_service)
 
 
 def _text(
     table: dict[str, Any], sources: list[_Source], environ: Mapping[str, str], *keys: str
 ) -> str:
-    """Return the interpolated string at the dotted key; a missing key is an error."""
+    """Return the interpolated string at the dotted key; a missing key is an error.
+
+    A `url`'s variables in its user:password part are percent-encoded as they go in."""
     dotted = ".".join(keys)
     if keys[-1] not in table:
         raise ConfigError("is required", _origin(sources, *keys[:-1]), dotted)
+    fill = interpolate_url if keys[-1] == "url" else interpolate
     try:
-        return interpolate(table[keys[-1]], environ)
+        return fill(table[keys[-1]], environ)
     except UndefinedVariable as exc:
         raise ConfigError(
             f"environment variable {exc.name} is not set and has no default (${{{exc.name}:-...}})",
@@ -270,24 +311,45 @@ def _database(  # noqa: PLR0917 - private builder over the parts of one table
             )
     setting = {**defaults, **table}
     history = setting.get("history_table", "orch_history")
-    mode = setting.get("transaction_mode", TransactionMode.PER_MIGRATION.value)
-    if mode not in {m.value for m in TransactionMode}:
-        allowed = ", ".join(m.value for m in TransactionMode)
-        key = f"databases.{name}.transaction_mode"
-        raise ConfigError(f"must be one of {allowed}", _origin(sources, *prefix), key)
     return DatabaseConfig(
         name=name,
         url=url,
         services=tuple(table["services"]),
         after=tuple(table.get("after", ())),
         version_table=setting.get("version_table", "alembic_version"),
-        version_table_schema=setting.get("version_table_schema"),
+        # "" is the default schema, as no key is: a database can undo the project's schema.
+        version_table_schema=setting.get("version_table_schema") or None,
+        version_table_pk=setting.get("version_table_pk", True),
         history_table=None
         if history is False
         else ("orch_history" if history is True else history),
         lock_timeout=float(setting.get("lock_timeout", 60.0)),
-        transaction_mode=TransactionMode(mode),
+        transaction_mode=_transaction_mode(name, setting, sources),
     )
+
+
+def _transaction_mode(
+    name: str, setting: dict[str, Any], sources: list[_Source]
+) -> TransactionMode:
+    """Return the mode `transaction_mode` or Alembic's `transaction_per_migration` asks for."""
+    key = f"databases.{name}.transaction_mode"
+    where = _origin(sources, "databases", name)
+    mode = setting.get("transaction_mode")
+    if mode is not None and mode not in {m.value for m in TransactionMode}:
+        allowed = ", ".join(m.value for m in TransactionMode)
+        raise ConfigError(f"must be one of {allowed}", where, key)
+    per_migration = setting.get("transaction_per_migration")
+    if per_migration is None:
+        return TransactionMode(mode or TransactionMode.PER_MIGRATION.value)
+    alembic = TransactionMode.PER_MIGRATION if per_migration else TransactionMode.PER_RUN
+    if mode is not None and TransactionMode(mode) is not alembic:
+        raise ConfigError(
+            f"transaction_mode = {mode!r} contradicts "
+            f"transaction_per_migration = {str(per_migration).lower()}: set one of them",
+            where,
+            key,
+        )
+    return alembic
 
 
 def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -> None:
@@ -312,3 +374,9 @@ def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -
             _origin(sources, "databases", names[-1], "after"),
             f"databases.{names[-1]}.after",
         ) from None
+
+
+def accepted_keys(table: str) -> Mapping[str, tuple[type, ...]]:
+    """Return the keys a table accepts ("orch", "services" or "databases") and their types."""
+    tables = {"orch": _ORCH_KEYS, "services": _SERVICE_KEYS, "databases": _DATABASE_KEYS}
+    return MappingProxyType(tables[table])

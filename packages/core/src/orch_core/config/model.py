@@ -11,6 +11,23 @@ from enum import StrEnum
 from pathlib import Path
 
 
+@dataclass(frozen=True)
+class HooksReference:
+    """Where a hooks module is named: the module or file, the config file and its key."""
+
+    target: str  # a dotted module name, or a path to a .py file relative to `origin`
+    origin: Path  # the config file that named it
+    key: str  # the dotted key that named it, for errors
+
+
+@dataclass(frozen=True)
+class HooksSource:
+    """The hooks modules one database's runs use: the project's and each service's."""
+
+    project: HooksReference | None = None
+    services: tuple[tuple[str, HooksReference], ...] = ()
+
+
 class TransactionMode(StrEnum):
     """How a database's steps are grouped into transactions."""
 
@@ -24,6 +41,7 @@ class ServiceConfig:
 
     name: str
     scripts: Path
+    hooks: HooksReference | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,8 @@ class DatabaseConfig:
     history_table: str | None = "orch_history"
     lock_timeout: float = 60.0
     transaction_mode: TransactionMode = TransactionMode.PER_MIGRATION
+    version_table_pk: bool = True
+    hooks: HooksSource | None = None
 
 
 # Databases migrating at once. Migrating is mostly waiting (commits, the network): eight
@@ -56,3 +76,4 @@ class OrchConfig:
     concurrency: int = DEFAULT_CONCURRENCY
     audit_log: Path | None = None
     header_cache: Path | None = None
+    hooks: HooksReference | None = None

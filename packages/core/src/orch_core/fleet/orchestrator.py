@@ -14,6 +14,7 @@ import structlog
 
 from orch_core.audit.events import Event
 from orch_core.config import DatabaseConfig
+from orch_core.config.hooks import load_database_hooks
 from orch_core.fleet.outcomes import DatabaseOutcome, Outcome, RunSummary
 from orch_core.fleet.progress import Progress
 from orch_core.fleet.run_state import RunState
@@ -73,6 +74,7 @@ class Orchestrator:
         for database in databases:
             local = scope_target(self.project.graph, database.services, target)
             if local is not None:
+                load_database_hooks(database.hooks)  # a bad hooks module stops every database
                 if direction in {"up", "down"}:
                     self.project.view(database).check_target(direction, local)
                 scoped[database.name] = local

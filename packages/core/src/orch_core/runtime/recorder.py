@@ -34,6 +34,7 @@ class HistoryOutcome(StrEnum):
     FAILED_PARTIAL = "failed-partial"  # DDL committed implicitly before the failure (MariaDB)
     STAMPED = "stamped"
     STARTED = "started"  # written first where DDL is not transactional; an end row follows
+    BASELINED = "baselined"  # applied by another tool; its hash recorded after a review
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,16 @@ class Recorder:
 
     def __init__(self, config: DatabaseConfig) -> None:
         metadata = sa.MetaData()
+        # Alembic's layout, its primary key's name included: either tool reads the other's.
         self.version = sa.Table(
             config.version_table,
             metadata,
-            sa.Column("version_num", sa.String(32), primary_key=True),
+            sa.Column("version_num", sa.String(32), nullable=False),
             schema=config.version_table_schema,
         )
+        if config.version_table_pk:
+            name = f"{config.version_table}_pkc"
+            self.version.append_constraint(sa.PrimaryKeyConstraint("version_num", name=name))
         self.history = (
             sa.Table(
                 config.history_table,
@@ -122,6 +127,10 @@ class Recorder:
         """Return the heads in the version table, which must exist (after ensure_tables)."""
         rows = self._statements(connection).heads.rows(connection)
         return tuple(sorted(row[0] for row in rows))
+
+    def has_version_table(self, connection: sa.Connection) -> bool:
+        """Return whether the version table exists in the database."""
+        return self._exists(connection, self.version)
 
     def has_history(self, connection: sa.Connection) -> bool:
         """Return whether the history table is kept and exists in the database."""
@@ -188,13 +197,14 @@ class Recorder:
         return LastEntry(revision, HistoryOutcome(outcome), statement, error)
 
     def applied_scripts(self, connection: sa.Connection) -> dict[str, str | None]:
-        """Return, per revision whose last step was an upgrade, the script hash it ran with."""
+        """Return, per revision whose last step was an upgrade, the script hash it ran with
+        (or that `verify --baseline` recorded for it)."""
         if self.history is None or not self._exists(connection, self.history):
             return {}
         h = self.history
         rows = connection.execute(
             sa.select(h.c.revision, h.c.direction, h.c.script_sha256)
-            .where(h.c.outcome == HistoryOutcome.APPLIED.value)
+            .where(h.c.outcome.in_((HistoryOutcome.APPLIED.value, HistoryOutcome.BASELINED.value)))
             .order_by(h.c.id)
         )
         applied: dict[str, str | None] = {}

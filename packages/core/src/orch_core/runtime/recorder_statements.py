@@ -3,7 +3,7 @@
 A run over fifty SQLite databases would otherwise compile the same dozen statements fifty times,
 once for each database's dialect: a third of the time orch spends on a database besides its
 steps. What a statement compiles to depends on the dialect's kind and the server's version,
-and on the tables' names; those make the key.
+and on the tables' names and the version table's key; those make the key.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def recorder_statements(
         dialect.server_version_info,
         getattr(dialect, "is_mariadb", False),
         version.fullname,
+        version.primary_key.name,  # None without a key (version_table_pk = false)
         None if history is None else history.fullname,
     )
     statements = _compiled.get(key)

@@ -17,14 +17,27 @@ from orch_core import __version__
 from orch_core.audit.events import Event
 from orch_core.audit.identity import current_identity
 from orch_core.config import DatabaseConfig, TransactionMode
-from orch_core.errors import MigrationFailed, OperationFailed, PartialMigrationPending
+from orch_core.config.hooks import VersionStep, load_database_hooks
+from orch_core.errors import (
+    MigrationFailed,
+    OperationFailed,
+    OrchError,
+    PartialMigrationPending,
+    VersionTableElsewhere,
+)
 from orch_core.runtime.context import MigrationContext, run_transaction
 from orch_core.runtime.engines import create_engine, is_missing
+from orch_core.runtime.hook_calls import (
+    after_step,
+    attach_connection_hooks,
+    before_step,
+    version_step,
+)
 from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Recorder, RunKind
-from orch_core.runtime.scripts import ScriptLoader
+from orch_core.runtime.scripts import RevisionModule, ScriptLoader
+from orch_core.runtime.version_probe import probe_missing_version_table
 from orch_core.urls import mask_passwords
-from orch_graph.errors import GraphError
 from orch_graph.plan import Direction, Plan, Step
 from orch_graph.revision import Revision
 
@@ -36,6 +49,8 @@ class Planner(Protocol):
     def plan_downgrade(self, current: Sequence[str], target: str) -> Plan: ...
     def plan_stamp(self, current: Sequence[str], target: str) -> Plan: ...
     def get(self, revision: str) -> Revision: ...
+    @property
+    def revisions(self) -> tuple[Revision, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +84,8 @@ class StepHooks:
     stop: Callable[[], bool] = lambda: False
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
+    """Return the time in UTC without its zone, as the history table keeps times."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -91,6 +107,7 @@ class DatabaseRunner:
         self.run_id = run_id
         self.x_arguments = tuple(x_arguments)
         self.recorder = Recorder(config)
+        self.hooks = load_database_hooks(config.hooks)
         self.log = structlog.get_logger("orch").bind(run_id=run_id, database=config.name)
         self._engine: sa.Engine | None = None
         self._identity = current_identity()
@@ -105,6 +122,7 @@ class DatabaseRunner:
         """Return this database's engine, created on first use."""
         if self._engine is None:
             self._engine = create_engine(self.config.url)
+            attach_connection_hooks(self._engine, self.hooks.project, self.config.name)
         return self._engine
 
     def dispose(self) -> None:
@@ -136,6 +154,8 @@ class DatabaseRunner:
         hooks = hooks or StepHooks()
         with self.engine.connect() as conn, migration_lock(self.engine, self.config, self.log):
             with conn.begin():
+                if not self.recorder.has_version_table(conn):
+                    self._refuse_if_migrated_elsewhere(conn)
                 self.recorder.ensure_tables(conn)
                 before = self.recorder.heads(conn)
                 self._refuse_if_partial(conn)
@@ -158,13 +178,15 @@ class DatabaseRunner:
             self.recorder.ensure_tables(conn)
             before = self.recorder.current_heads(conn)
             plan = self.planner.plan_stamp(() if purge else before, target)
-            started = _now()
+            started = utc_now()
             self.recorder.replace_heads(conn, plan.heads_after)
             for revision in plan.heads_after or ("base",):
                 self.recorder.record(
-                    conn, self._entry(revision, "stamp", started, HistoryOutcome.STAMPED)
+                    conn, self.history_entry(revision, "stamp", started, HistoryOutcome.STAMPED)
                 )
             after = self.recorder.current_heads(conn)
+            stamped = VersionStep(self.config.name, target, "stamp", after, before)
+            after_step(self.hooks.project, MigrationContext.online(conn), stamped, after)
         self.log.info(Event.STAMP_APPLIED, before=list(before), after=list(after))
         return DatabaseResult(self.config.name, before, after, ())
 
@@ -192,16 +214,31 @@ class DatabaseRunner:
         before any step has touched the database."""
         self.loader.compile_all(self._script(step) for step in plan.steps)
 
-    def state(self) -> tuple[tuple[str, ...], PartialMigrationPending | None]:
+    def state(self) -> tuple[tuple[str, ...], OrchError | None]:
         """Return the heads the database is at and what would make the next upgrade refuse
-        to start (a step an earlier run left half done): one connection, creates nothing."""
+        to start (a step an earlier run left half done, a version table configured wrong):
+        one connection, creates nothing."""
         if is_missing(self.config.url):
             return (), None
         with self.engine.connect() as conn:
-            heads = self.recorder.current_heads(conn)
+            if not self.recorder.has_version_table(conn):
+                return (), self._migrated_elsewhere(conn)
+            heads = self.recorder.heads(conn)
             if not self.recorder.has_history(conn):
                 return heads, None
             return heads, self._left_half_done(conn)
+
+    def _refuse_if_migrated_elsewhere(self, conn: sa.Connection) -> None:
+        found = self._migrated_elsewhere(conn)
+        if found is not None:
+            raise found
+
+    def _migrated_elsewhere(self, conn: sa.Connection) -> VersionTableElsewhere | None:
+        """Return what shows that the database, with no version table, was migrated."""
+        bases = (
+            Path(r.filename) for r in self.planner.revisions if not r.down_revisions and r.filename
+        )
+        return probe_missing_version_table(conn, self.config.name, self.recorder.version, bases)
 
     def _refuse_if_partial(self, conn: sa.Connection) -> None:
         pending = self._left_half_done(conn)
@@ -237,7 +274,8 @@ class DatabaseRunner:
         return tuple(results)
 
     def _apply(self, conn: sa.Connection, step: Step, *, nested: bool) -> StepResult:
-        started, clock = _now(), time.perf_counter()
+        revision = self.planner.get(step.revision)
+        started, clock = utc_now(), time.perf_counter()
         self.log.debug(Event.MIGRATION_STARTED, revision=step.revision, direction=step.direction)
         context = MigrationContext.online(conn, revision=step.revision)
         module = self.loader.load(self._script(step), context, self.x_arguments)
@@ -246,15 +284,14 @@ class DatabaseRunner:
             # DDL commits as it runs here: say a step has started before it does, so that a
             # process killed half-way leaves a history that tells the next run to look first.
             with conn.begin():
-                entry = self._entry(
+                entry = self.history_entry(
                     step.revision, step.direction, started, HistoryOutcome.STARTED, sha256
                 )
                 self.recorder.record(conn, entry)
         try:
             with context.transaction(module.transactional, nested=nested):
-                module.function(step.direction)()
-                self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
-                entry = self._entry(
+                self._run_script(context, module, step, revision)
+                entry = self.history_entry(
                     step.revision, step.direction, started, HistoryOutcome.APPLIED, sha256
                 )
                 self.recorder.record(conn, entry)
@@ -269,6 +306,20 @@ class DatabaseRunner:
             outcome=HistoryOutcome.APPLIED,
         )
         return StepResult(step.revision, step.direction, HistoryOutcome.APPLIED, duration)
+
+    def _run_script(
+        self, context: MigrationContext, module: RevisionModule, step: Step, revision: Revision
+    ) -> None:
+        """Run the script between the hooks' calls, and move the version rows."""
+        conn = context.connection
+        assert conn is not None  # an online context
+        hooks = self.hooks.for_service(revision.service)
+        info = version_step(self.config.name, step, revision)
+        before_step(hooks, conn, info)
+        module.function(step.direction)()
+        self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
+        heads = self.recorder.heads(conn) if hooks.on_version_apply else None
+        after_step(hooks, context, info, heads)
 
     def _fail(
         self,
@@ -289,7 +340,7 @@ class DatabaseRunner:
         reason = exc.reason if isinstance(exc, OperationFailed) else str(exc)
         outcome = HistoryOutcome.FAILED_PARTIAL if partial else HistoryOutcome.FAILED
         entry = replace(
-            self._entry(step.revision, step.direction, started, outcome, sha256),
+            self.history_entry(step.revision, step.direction, started, outcome, sha256),
             error=reason,
             statement=statement,
         )
@@ -311,7 +362,7 @@ class DatabaseRunner:
             partial=partial,
         ) from exc
 
-    def _entry(
+    def history_entry(
         self,
         revision: str,
         direction: RunKind,
@@ -324,7 +375,7 @@ class DatabaseRunner:
             revision=revision,
             direction=direction,
             started_at=started,
-            finished_at=_now(),
+            finished_at=utc_now(),
             outcome=outcome,
             script_sha256=sha256,
             os_user=self._identity.user,
@@ -348,41 +399,3 @@ def _failing_statement(exc: BaseException) -> str | None:
             return str(current.statement)
         current = current.__cause__
     return None
-
-
-@dataclass(frozen=True)
-class ScriptDrift:
-    """An applied revision whose script is no longer what ran."""
-
-    database: str
-    revision: str
-    problem: str  # "changed", "missing" or "unknown"
-    path: Path | None = None
-
-
-def verify_scripts(runner: DatabaseRunner) -> list[ScriptDrift]:
-    """Return the applied revisions whose script changed, vanished, or the graph does not know."""
-    if is_missing(runner.config.url):
-        return []
-    with runner.engine.connect() as conn:
-        applied = runner.recorder.applied_scripts(conn)
-    # Each applied revision with the problem already known ("" while its hash is to be checked).
-    entries: list[tuple[str, str | None, Path | None, str]] = []
-    for revision_id, sha256 in applied.items():
-        try:
-            path = runner.planner.get(revision_id).path
-        except GraphError:
-            entries.append((revision_id, sha256, None, "unknown"))
-            continue
-        missing = path is None or not path.is_file()
-        entries.append((revision_id, sha256, path, "missing" if missing else ""))
-    # Compiled together: the code cache is then written once, not once per script.
-    to_check = [path for _, sha256, path, problem in entries if not problem and sha256 and path]
-    compiled = dict(zip(to_check, runner.loader.compile_all(to_check), strict=True))
-    drifts = []
-    for revision_id, sha256, path, known in entries:
-        changed = not known and path in compiled and compiled[path].sha256 != sha256
-        problem = "changed" if changed else known
-        if problem:
-            drifts.append(ScriptDrift(runner.config.name, revision_id, problem, path))
-    return drifts

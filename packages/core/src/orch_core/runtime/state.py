@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orch_core.config import DatabaseConfig
-from orch_core.errors import PartialMigrationPending
+from orch_core.errors import OrchError
 from orch_core.project import Project
 from orch_core.runtime.runner import DatabaseRunner
 
@@ -20,8 +20,9 @@ class DatabaseState:
     current: tuple[str, ...]
     heads: tuple[str, ...]  # where `upgrade heads` takes it
     pending: tuple[str, ...]  # the revisions that upgrade would apply, in order
-    # Why the next upgrade will refuse to start, if it will: a step left half done.
-    blocked: PartialMigrationPending | None = None
+    # Why the next upgrade will refuse to start, if it will: a step left half done, or a
+    # version table that is not where the configuration says.
+    blocked: OrchError | None = None
 
     @property
     def at_heads(self) -> bool:
