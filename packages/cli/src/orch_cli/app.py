@@ -11,7 +11,13 @@ import typer
 from typer.core import TyperGroup
 
 from orch_cli import __version__
-from orch_cli.commands import graph_commands, migrate_commands, scaffold_commands, state_commands
+from orch_cli.commands import (
+    graph_commands,
+    migrate_commands,
+    picture_commands,
+    scaffold_commands,
+    state_commands,
+)
 from orch_cli.options import GlobalOptions
 
 
@@ -134,6 +140,7 @@ def root(
 
 for module in (graph_commands, state_commands, migrate_commands, scaffold_commands):
     module.register(app)
+picture_commands.register(app)
 
 
 def main() -> None:
