@@ -36,7 +36,9 @@ class OrchGroup(TyperGroup):
         if at is None:
             return args
         command = self.commands[args[at]]
-        own = {name for param in command.params for name in param.opts + param.secondary_opts}
+        own = {
+            name for param in command.get_params(ctx) for name in param.opts + param.secondary_opts
+        }
         hoisted: list[str] = []
         rest: list[str] = []
         tail = iter(args[at + 1 :])
