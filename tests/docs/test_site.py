@@ -10,7 +10,6 @@ import functools
 import html
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -24,6 +23,9 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
+
+from tests.support.graphviz import require_dot
+from tests.support.programs import require_program
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -41,14 +43,9 @@ class Rendered:
 
 def browser() -> str:
     """Return a headless-capable Chromium; skip without one, or fail under CI=true."""
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found is not None:
-            return found
-    reason = "no Chromium to open the docs site in (apt-get install chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true: .ci/run installs it")
-    pytest.skip(reason)
+    return require_program(
+        BROWSERS, "no Chromium to open the docs site in (apt-get install chromium)"
+    )
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -59,6 +56,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """Build the site with --strict and serve it; yield its folder and base URL."""
+    require_dot()  # the build draws the demo's pictures with `orch graph`
     out = tmp_path_factory.mktemp("site")
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 
-import pytest
+from tests.support.programs import require_program
 
 
 @dataclass(frozen=True)
@@ -28,13 +26,7 @@ class Drawn:
 
 def require_dot() -> str:
     """Return the `dot` program; skip without it, or fail under CI=true."""
-    program = shutil.which("dot")
-    if program is not None:
-        return program
-    reason = "Graphviz's `dot` is not installed (apt-get install graphviz)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true: .ci/run installs it")
-    pytest.skip(reason)
+    return require_program(("dot",), "Graphviz's `dot` is not installed (apt-get install graphviz)")
 
 
 def lay_out(dot_text: str) -> Drawn:
