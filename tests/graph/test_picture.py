@@ -93,6 +93,13 @@ def test_dot_marks_where_each_database_is() -> None:
     assert not [edge for edge in drawn.edges if edge[0] == "database:billing"]
 
 
+def test_dot_names_a_version_row_no_script_has() -> None:
+    picture = revision_picture(monorepo(), {"users": ("u3", "gone1")})
+    drawn = lay_out(to_dot(picture))
+    assert drawn.nodes["database:users"]["text"] == "users\nat gone1, not in the scripts"
+    assert [target for source, target, _ in drawn.edges if source == "database:users"] == ["u3"]
+
+
 def test_dot_keeps_quotes_backslashes_and_newlines_in_labels() -> None:
     message = 'say "hi" \\ to <everyone>'
     graph = RevisionGraph([rev("x1", service="odd", message=message)])

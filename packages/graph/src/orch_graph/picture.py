@@ -98,9 +98,17 @@ def revision_picture(
         edges += [Edge(dep, rev, EdgeKind.DEPENDS_ON) for dep in graph.dependencies(rev)]
     for name, revisions in (locations or {}).items():
         node_id = f"database:{name}"
-        nodes.append(Node(node_id, (name, *(() if revisions else ("<base>",))), NodeKind.DATABASE))
+        nodes.append(Node(node_id, _location_lines(graph, name, revisions), NodeKind.DATABASE))
         edges += [Edge(node_id, rev, EdgeKind.LOCATION) for rev in revisions if rev in graph]
     return Picture(tuple(nodes), tuple(edges))
+
+
+def _location_lines(graph: RevisionGraph, name: str, revisions: Sequence[str]) -> tuple[str, ...]:
+    """Return a database's box: its name, and what no edge can show (<base>, unknown rows)."""
+    if not revisions:
+        return (name, "<base>")
+    unknown = [f"at {rev[:SHORT_ID]}, not in the scripts" for rev in revisions if rev not in graph]
+    return (name, *unknown)
 
 
 def _revision_node(graph: RevisionGraph, revision: Revision) -> Node:
