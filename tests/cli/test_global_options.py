@@ -56,3 +56,9 @@ def test_a_global_option_after_the_command_still_needs_its_value(
     missing = orch("heads", "--env")
     assert missing.exit_code == 2
     assert "--env" in missing.output
+
+
+def test_help_after_the_command_is_the_command_help(orch: Invoke) -> None:
+    result = orch("upgrade", "--help")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: orch upgrade [OPTIONS]")

@@ -11,7 +11,13 @@ import typer
 from typer.core import TyperGroup
 
 from orch_cli import __version__
-from orch_cli.commands import graph_commands, migrate_commands, scaffold_commands, state_commands
+from orch_cli.commands import (
+    graph_commands,
+    migrate_commands,
+    picture_commands,
+    scaffold_commands,
+    state_commands,
+)
 from orch_cli.options import GlobalOptions
 
 
@@ -30,7 +36,9 @@ class OrchGroup(TyperGroup):
         if at is None:
             return args
         command = self.commands[args[at]]
-        own = {name for param in command.params for name in param.opts + param.secondary_opts}
+        own = {
+            name for param in command.get_params(ctx) for name in param.opts + param.secondary_opts
+        }
         hoisted: list[str] = []
         rest: list[str] = []
         tail = iter(args[at + 1 :])
@@ -134,6 +142,7 @@ def root(
 
 for module in (graph_commands, state_commands, migrate_commands, scaffold_commands):
     module.register(app)
+picture_commands.register(app)
 
 
 def main() -> None:
