@@ -140,11 +140,14 @@ class DatabaseRunner:
 
     def plan(self, direction: Direction, target: str, current: Sequence[str] | None = None) -> Plan:
         """Return the plan to move the database (or the given heads) to target; touches nothing."""
-        heads = self.current() if current is None else tuple(current)
+        plan_for = self._planner_for(direction)
+        return plan_for(self.current() if current is None else tuple(current), target)
+
+    def _planner_for(self, direction: Direction) -> Callable[[Sequence[str], str], Plan]:
         if direction == "up":
-            return self.planner.plan_upgrade(heads, target)
+            return self.planner.plan_upgrade
         if direction == "down":
-            return self.planner.plan_downgrade(heads, target)
+            return self.planner.plan_downgrade
         raise ValueError(f"unknown direction {direction!r}: expected 'up' or 'down'")
 
     def migrate(
@@ -152,6 +155,7 @@ class DatabaseRunner:
     ) -> DatabaseResult:
         """Take the lock, plan from the heads found under it, and apply every step."""
         hooks = hooks or StepHooks()
+        plan_for = self._planner_for(direction)  # an unknown direction touches nothing
         with self.engine.connect() as conn, migration_lock(self.engine, self.config, self.log):
             with conn.begin():
                 if not self.recorder.has_version_table(conn):
@@ -159,7 +163,7 @@ class DatabaseRunner:
                 self.recorder.ensure_tables(conn)
                 before = self.recorder.heads(conn)
                 self._refuse_if_partial(conn)
-            plan = self.plan(direction, target, before)
+            plan = plan_for(before, target)
             self.log.info(Event.DB_PLANNED, steps=len(plan.steps), current=list(before))
             self._compile_all(plan)
             results = self._apply_all(conn, plan, hooks)
