@@ -42,7 +42,7 @@ class RevisionGraph:
     networkx alone costs 0.13 s, more than a whole `heads` of 10,000 revisions may take.
     """
 
-    def __init__(self, revisions: Iterable[Revision], *, check_missing: bool = True) -> None:
+    def __init__(self, revisions: Iterable[Revision]) -> None:
         self._by_id: dict[str, Revision] = {}
         for revision in revisions:
             if revision.revision in self._by_id:
@@ -53,13 +53,12 @@ class RevisionGraph:
         self._position = dict(zip(self.order, range(len(self.order)), strict=True))
         self._labels = self._label_owners()
         self._deps = {
-            r.revision: self._resolve_deps(r, check_missing) if r.depends_on else ()
-            for r in self._by_id.values()
+            r.revision: self._resolve_deps(r) if r.depends_on else () for r in self._by_id.values()
         }
         self._children: dict[str, list[str]] = {rev: [] for rev in self.order}
         self._dependants: dict[str, list[str]] = {}  # only revisions something depends on
         self._networkx: tuple[nx.DiGraph[str], nx.DiGraph[str]] | None = None
-        waiting = self._index_edges(check_missing)
+        waiting = self._index_edges()
         # Both kinds of edge, for walks; a revision nothing depends on shares its children list.
         self._followers = {
             rev: kids + self._dependants[rev] if rev in self._dependants else kids
@@ -113,17 +112,16 @@ class RevisionGraph:
                 owners[service] = found[0]
         return owners
 
-    def _resolve_deps(self, revision: Revision, check_missing: bool) -> tuple[str, ...]:
+    def _resolve_deps(self, revision: Revision) -> tuple[str, ...]:
         resolved = []
         for dependency in revision.depends_on:
             target = self._labels.get(dependency, dependency)
-            if target in self._by_id:
-                resolved.append(target)
-            elif check_missing:
+            if target not in self._by_id:
                 raise MissingRevision(dependency, revision.revision, revision.path)
+            resolved.append(target)
         return tuple(dict.fromkeys(resolved))
 
-    def _index_edges(self, check_missing: bool) -> dict[str, int]:
+    def _index_edges(self) -> dict[str, int]:
         """Fill children and dependants; return each revision's number of incoming edges."""
         by_id, children, dependants, deps = (
             self._by_id,
@@ -136,11 +134,10 @@ class RevisionGraph:
             rev = revision.revision
             count = 0
             for down in revision.down_revisions:
-                if down in by_id:
-                    children[down].append(rev)
-                    count += 1
-                elif check_missing:
+                if down not in by_id:
                     raise MissingRevision(down, rev, revision.path)
+                children[down].append(rev)
+                count += 1
             if revision.depends_on:
                 for dependency in deps[rev]:
                     dependants.setdefault(dependency, []).append(rev)
@@ -190,9 +187,6 @@ class RevisionGraph:
                         heapq.heappush(ready, position[follower])
         return order
 
-    def _known_downs(self, revision: str) -> list[str]:
-        return [d for d in self._by_id[revision].down_revisions if d in self._by_id]
-
     def as_networkx(self, *, versioned_only: bool = False) -> nx.DiGraph[str]:
         """Return the graph as a networkx DiGraph (edges point from a revision to what builds
         on it), for analysis beyond what orch needs; with versioned_only, down_revision edges
@@ -217,12 +211,11 @@ class RevisionGraph:
 
     def _normalize(self, revision: str) -> tuple[str, ...]:
         """Return down revisions plus the dependencies no versioned ancestor already declares."""
-        known = tuple(self._known_downs(revision))
+        downs = self._by_id[revision].down_revisions
         deps = self._deps[revision]
         if not deps:
-            return known
-        downs = self._by_id[revision].down_revisions
-        return known + tuple(
+            return downs
+        return downs + tuple(
             d for d in deps if d not in downs and not self._declared_below(revision, d)
         )
 
@@ -235,7 +228,7 @@ class RevisionGraph:
         """
         declarers = [d for d in self._dependants[dependency] if d != revision]
         return bool(declarers) and bool(
-            self.reaching(self._known_downs(revision), declarers, versioned_only=True)
+            self.reaching(self._by_id[revision].down_revisions, declarers, versioned_only=True)
         )
 
     def _propagate_labels(self) -> dict[str, set[str]]:
@@ -255,7 +248,7 @@ class RevisionGraph:
             parent: str | None = owner
             while parent is not None and not self._forks(parent):
                 members[parent].add(label)
-                downs = self._known_downs(parent)
+                downs = self._by_id[parent].down_revisions
                 parent = downs[0] if downs else None
         return members
 
@@ -279,6 +272,10 @@ class RevisionGraph:
         if matches:
             raise AmbiguousRevision(name, matches)
         raise UnknownRevision(name)
+
+    def position(self, revision: str) -> int:
+        """Return where the revision's script was read, among all of them."""
+        return self._position[revision]
 
     def label_owner(self, label: str) -> str | None:
         """Return the revision a branch label (or unlabelled service name) sits on."""
@@ -367,7 +364,7 @@ class RevisionGraph:
     def _up_edges(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         """Return, per revision, its known down revisions, and those plus its dependencies."""
         if self._ups is None:
-            downs = {rev: self._known_downs(rev) for rev in self.order}
+            downs = {rev: list(r.down_revisions) for rev, r in self._by_id.items()}
             ups = {rev: downs[rev] + list(self._deps[rev]) for rev in self.order}
             self._ups = (downs, ups)
         return self._ups
