@@ -58,20 +58,19 @@ class RevisionGraph:
         self._children: dict[str, list[str]] = {rev: [] for rev in self.order}
         self._dependants: dict[str, list[str]] = {}  # only revisions something depends on
         self._networkx: tuple[nx.DiGraph[str], nx.DiGraph[str]] | None = None
-        waiting = self._index_edges()
+        self._index_edges()
         # Both kinds of edge, for walks; a revision nothing depends on shares its children list.
         self._followers = {
             rev: kids + self._dependants[rev] if rev in self._dependants else kids
             for rev, kids in self._children.items()
         }
-        self._check_acyclic(waiting)
+        self._all_sorted = self._sort_all()
         children = self._children
         self.heads = tuple(r for r, kids in children.items() if not kids)
         self.real_heads = tuple(h for h in self.heads if h not in self._dependants)
         self.bases = tuple(r.revision for r in self._by_id.values() if not r.down_revisions)
         self.branch_points = tuple(r for r, kids in children.items() if len(kids) > 1)
         self._normalized: dict[str, tuple[str, ...]] = {}
-        self._all_sorted: list[str] | None = None
         self._ups: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
         self._depth: dict[str, int] | None = None
         self._member_labels: dict[str, set[str]] | None = None
@@ -121,47 +120,33 @@ class RevisionGraph:
             resolved.append(target)
         return tuple(dict.fromkeys(resolved))
 
-    def _index_edges(self) -> dict[str, int]:
-        """Fill children and dependants; return each revision's number of incoming edges."""
+    def _index_edges(self) -> None:
+        """Fill children and dependants."""
         by_id, children, dependants, deps = (
             self._by_id,
             self._children,
             self._dependants,
             self._deps,
         )
-        incoming: dict[str, int] = {}
         for revision in by_id.values():
             rev = revision.revision
-            count = 0
             for down in revision.down_revisions:
                 if down not in by_id:
                     raise MissingRevision(down, rev, revision.path)
                 children[down].append(rev)
-                count += 1
             if revision.depends_on:
                 for dependency in deps[rev]:
                     dependants.setdefault(dependency, []).append(rev)
-                    count += 1
-            incoming[rev] = count
-        return incoming
 
-    def _check_acyclic(self, waiting: dict[str, int]) -> None:
-        """Refuse a cycle of down_revision and depends_on edges, showing it.
+    def _sort_all(self) -> list[str]:
+        """Return every revision in topological order; refuse a cycle, showing it.
 
-        Peeling revisions whose incoming edges are all gone keeps networkx off the path of
-        every command; networkx finds the cycle to show only when there is one.
+        An order that misses revisions means they sit on a cycle of down_revision and
+        depends_on edges; networkx, imported only then, finds it to show.
         """
-        followers = self._followers
-        ready = [rev for rev, count in waiting.items() if not count]
-        seen = 0
-        while ready:
-            seen += 1
-            for follower in followers[ready.pop()]:
-                waiting[follower] -= 1
-                if not waiting[follower]:
-                    ready.append(follower)
-        if seen == len(self.order):
-            return
+        order = self._topological(self.order)
+        if len(order) == len(self.order):
+            return order
         cycle = nx_module().find_cycle(self._graphs()[1])
         raise CycleDetected([edge[0] for edge in cycle] + [cycle[0][0]])
 
@@ -377,9 +362,7 @@ class RevisionGraph:
         return self._topological(selected)
 
     def _sorted(self) -> list[str]:
-        """Return every revision in topological order, ties in reading order (kept)."""
-        if self._all_sorted is None:
-            self._all_sorted = self._topological(self.order)
+        """Return every revision in topological order, ties in reading order."""
         return self._all_sorted
 
     def is_head(self, revision: str) -> bool:
