@@ -126,3 +126,35 @@ def test_output_into_a_pipe_closed_early_ends_quietly(tmp_path: Path) -> None:
         stderr = process.stderr.read().decode()
         assert process.wait(timeout=60) == 1
     assert stderr == ""
+
+
+BRANCHED = [
+    Script("aa01", labels=("users",), op_module="alembic"),
+    Script("aa02", "aa01", op_module="alembic"),
+    Script("bb01", "aa02", op_module="alembic"),
+    Script("bb02", "bb01", op_module="alembic"),
+    Script("cc01", "aa02", op_module="alembic"),
+    Script("cc02", "cc01", op_module="alembic"),
+    Script("dd01", ("bb02", "cc02"), op_module="alembic"),
+    Script("ee01", "dd01", op_module="alembic"),
+    Script("ff01", "aa01", op_module="alembic"),
+]
+
+
+def test_history_is_in_alembics_order_on_branches(orch: Invoke, tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    config = write_project(
+        tmp_path, {"users": BRANCHED}, {"users": Database("sqlite:///users.db", ["users"])}
+    )
+    folder = tmp_path / "services" / "users"
+    alembic = ScriptDirectory(str(tmp_path), version_locations=[str(folder)])
+    walked = [script.revision for script in alembic.walk_revisions()]
+    assert walked == ["ee01", "dd01", "bb02", "bb01", "cc02", "cc01", "ff01", "aa02", "aa01"]
+    document = json.loads(orch("--config", str(config), "history", "--json").stdout)
+    assert [r["revision"] for r in document["revisions"]] == walked
+    text = orch("--config", str(config), "history").stdout.splitlines()
+    assert [line.split(" -> ")[-1].split()[0].rstrip(",") for line in text] == walked
+    ranged = orch("--config", str(config), "history", "-r", "bb01:ee01", "--json")
+    expected = [s.revision for s in alembic.walk_revisions("bb01", "ee01")]
+    assert [r["revision"] for r in json.loads(ranged.stdout)["revisions"]] == expected

@@ -70,15 +70,44 @@ def test_merge_revision_with_tuple_and_list(tmp_path: Path) -> None:
     assert by_id["n"].down_revisions == ("m", "c")
 
 
-def test_files_without_revision_and_init_are_skipped(tmp_path: Path) -> None:
+def test_init_and_other_files_are_skipped(tmp_path: Path) -> None:
     write(tmp_path, "__init__.py", 'revision = "nope"\n')
-    write(tmp_path, "helpers.py", "X = 1\n")
     write(tmp_path, "notes.txt", 'revision = "nope"\n')
     assert scan_revisions({"s": tmp_path}) == []
 
 
+def test_a_script_without_a_revision_is_reported_by_name(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", 'revision = "a"\ndown_revision = None\n')
+    helper = write(tmp_path, "helpers.py", "X = 1\n")
+    with pytest.raises(ScriptHeaderError) as caught:
+        scan_revisions({"s": tmp_path})
+    assert caught.value.path == helper
+    assert "declares no revision" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "class Status(enum.Enum):\n    A = 1\n\n\n",
+        "def helper():\n    return 1\n\n\n",
+        "@dataclass\nclass Row:\n    x: int\n\n\n",
+    ],
+)
+def test_a_header_after_a_class_or_function_is_read(tmp_path: Path, before: str) -> None:
+    header = 'revision = "b2"\ndown_revision = "a1"\nbranch_labels = None\ndepends_on = None\n'
+    write(tmp_path, "b2.py", f'"""Add rows."""\nimport enum\n\n{before}{header}')
+    (found,) = scan_revisions({"s": tmp_path})
+    assert (found.revision, found.down_revisions, found.message) == ("b2", ("a1",), "Add rows.")
+
+
+def test_a_down_revision_after_a_class_is_not_taken_for_a_base(tmp_path: Path) -> None:
+    source = 'revision = "b2"\n\n\nclass T:\n    pass\n\n\ndown_revision = "a1"\n'
+    write(tmp_path, "b2.py", source)
+    (found,) = scan_revisions({"s": tmp_path})
+    assert found.down_revisions == ("a1",)
+
+
 def test_non_literal_header_is_read_by_importing_that_file(tmp_path: Path) -> None:
-    write(tmp_path, "labels.py", 'EXPAND = "expand"\n')
     write(
         tmp_path,
         "a.py",

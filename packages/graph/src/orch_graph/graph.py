@@ -42,7 +42,7 @@ class RevisionGraph:
     networkx alone costs 0.13 s, more than a whole `heads` of 10,000 revisions may take.
     """
 
-    def __init__(self, revisions: Iterable[Revision], *, check_missing: bool = True) -> None:
+    def __init__(self, revisions: Iterable[Revision]) -> None:
         self._by_id: dict[str, Revision] = {}
         for revision in revisions:
             if revision.revision in self._by_id:
@@ -53,26 +53,24 @@ class RevisionGraph:
         self._position = dict(zip(self.order, range(len(self.order)), strict=True))
         self._labels = self._label_owners()
         self._deps = {
-            r.revision: self._resolve_deps(r, check_missing) if r.depends_on else ()
-            for r in self._by_id.values()
+            r.revision: self._resolve_deps(r) if r.depends_on else () for r in self._by_id.values()
         }
         self._children: dict[str, list[str]] = {rev: [] for rev in self.order}
         self._dependants: dict[str, list[str]] = {}  # only revisions something depends on
         self._networkx: tuple[nx.DiGraph[str], nx.DiGraph[str]] | None = None
-        waiting = self._index_edges(check_missing)
+        self._index_edges()
         # Both kinds of edge, for walks; a revision nothing depends on shares its children list.
         self._followers = {
             rev: kids + self._dependants[rev] if rev in self._dependants else kids
             for rev, kids in self._children.items()
         }
-        self._check_acyclic(waiting)
+        self._all_sorted = self._sort_all()
         children = self._children
         self.heads = tuple(r for r, kids in children.items() if not kids)
         self.real_heads = tuple(h for h in self.heads if h not in self._dependants)
         self.bases = tuple(r.revision for r in self._by_id.values() if not r.down_revisions)
         self.branch_points = tuple(r for r, kids in children.items() if len(kids) > 1)
         self._normalized: dict[str, tuple[str, ...]] = {}
-        self._all_sorted: list[str] | None = None
         self._ups: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
         self._depth: dict[str, int] | None = None
         self._member_labels: dict[str, set[str]] | None = None
@@ -113,58 +111,42 @@ class RevisionGraph:
                 owners[service] = found[0]
         return owners
 
-    def _resolve_deps(self, revision: Revision, check_missing: bool) -> tuple[str, ...]:
+    def _resolve_deps(self, revision: Revision) -> tuple[str, ...]:
         resolved = []
         for dependency in revision.depends_on:
             target = self._labels.get(dependency, dependency)
-            if target in self._by_id:
-                resolved.append(target)
-            elif check_missing:
+            if target not in self._by_id:
                 raise MissingRevision(dependency, revision.revision, revision.path)
+            resolved.append(target)
         return tuple(dict.fromkeys(resolved))
 
-    def _index_edges(self, check_missing: bool) -> dict[str, int]:
-        """Fill children and dependants; return each revision's number of incoming edges."""
+    def _index_edges(self) -> None:
+        """Fill children and dependants."""
         by_id, children, dependants, deps = (
             self._by_id,
             self._children,
             self._dependants,
             self._deps,
         )
-        incoming: dict[str, int] = {}
         for revision in by_id.values():
             rev = revision.revision
-            count = 0
             for down in revision.down_revisions:
-                if down in by_id:
-                    children[down].append(rev)
-                    count += 1
-                elif check_missing:
+                if down not in by_id:
                     raise MissingRevision(down, rev, revision.path)
+                children[down].append(rev)
             if revision.depends_on:
                 for dependency in deps[rev]:
                     dependants.setdefault(dependency, []).append(rev)
-                    count += 1
-            incoming[rev] = count
-        return incoming
 
-    def _check_acyclic(self, waiting: dict[str, int]) -> None:
-        """Refuse a cycle of down_revision and depends_on edges, showing it.
+    def _sort_all(self) -> list[str]:
+        """Return every revision in topological order; refuse a cycle, showing it.
 
-        Peeling revisions whose incoming edges are all gone keeps networkx off the path of
-        every command; networkx finds the cycle to show only when there is one.
+        An order that misses revisions means they sit on a cycle of down_revision and
+        depends_on edges; networkx, imported only then, finds it to show.
         """
-        followers = self._followers
-        ready = [rev for rev, count in waiting.items() if not count]
-        seen = 0
-        while ready:
-            seen += 1
-            for follower in followers[ready.pop()]:
-                waiting[follower] -= 1
-                if not waiting[follower]:
-                    ready.append(follower)
-        if seen == len(self.order):
-            return
+        order = self._topological(self.order)
+        if len(order) == len(self.order):
+            return order
         cycle = nx_module().find_cycle(self._graphs()[1])
         raise CycleDetected([edge[0] for edge in cycle] + [cycle[0][0]])
 
@@ -190,9 +172,6 @@ class RevisionGraph:
                         heapq.heappush(ready, position[follower])
         return order
 
-    def _known_downs(self, revision: str) -> list[str]:
-        return [d for d in self._by_id[revision].down_revisions if d in self._by_id]
-
     def as_networkx(self, *, versioned_only: bool = False) -> nx.DiGraph[str]:
         """Return the graph as a networkx DiGraph (edges point from a revision to what builds
         on it), for analysis beyond what orch needs; with versioned_only, down_revision edges
@@ -217,12 +196,11 @@ class RevisionGraph:
 
     def _normalize(self, revision: str) -> tuple[str, ...]:
         """Return down revisions plus the dependencies no versioned ancestor already declares."""
-        known = tuple(self._known_downs(revision))
+        downs = self._by_id[revision].down_revisions
         deps = self._deps[revision]
         if not deps:
-            return known
-        downs = self._by_id[revision].down_revisions
-        return known + tuple(
+            return downs
+        return downs + tuple(
             d for d in deps if d not in downs and not self._declared_below(revision, d)
         )
 
@@ -235,7 +213,7 @@ class RevisionGraph:
         """
         declarers = [d for d in self._dependants[dependency] if d != revision]
         return bool(declarers) and bool(
-            self.reaching(self._known_downs(revision), declarers, versioned_only=True)
+            self.reaching(self._by_id[revision].down_revisions, declarers, versioned_only=True)
         )
 
     def _propagate_labels(self) -> dict[str, set[str]]:
@@ -255,7 +233,7 @@ class RevisionGraph:
             parent: str | None = owner
             while parent is not None and not self._forks(parent):
                 members[parent].add(label)
-                downs = self._known_downs(parent)
+                downs = self._by_id[parent].down_revisions
                 parent = downs[0] if downs else None
         return members
 
@@ -279,6 +257,10 @@ class RevisionGraph:
         if matches:
             raise AmbiguousRevision(name, matches)
         raise UnknownRevision(name)
+
+    def position(self, revision: str) -> int:
+        """Return where the revision's script was read, among all of them."""
+        return self._position[revision]
 
     def label_owner(self, label: str) -> str | None:
         """Return the revision a branch label (or unlabelled service name) sits on."""
@@ -367,7 +349,7 @@ class RevisionGraph:
     def _up_edges(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
         """Return, per revision, its known down revisions, and those plus its dependencies."""
         if self._ups is None:
-            downs = {rev: self._known_downs(rev) for rev in self.order}
+            downs = {rev: list(r.down_revisions) for rev, r in self._by_id.items()}
             ups = {rev: downs[rev] + list(self._deps[rev]) for rev in self.order}
             self._ups = (downs, ups)
         return self._ups
@@ -380,9 +362,7 @@ class RevisionGraph:
         return self._topological(selected)
 
     def _sorted(self) -> list[str]:
-        """Return every revision in topological order, ties in reading order (kept)."""
-        if self._all_sorted is None:
-            self._all_sorted = self._topological(self.order)
+        """Return every revision in topological order, ties in reading order."""
         return self._all_sorted
 
     def is_head(self, revision: str) -> bool:

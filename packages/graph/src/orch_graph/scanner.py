@@ -23,7 +23,8 @@ from orch_graph.errors import ScriptHeaderError
 from orch_graph.revision import Revision
 from orch_graph.simpleheader import read_simple_header
 
-CACHE_VERSION = 3
+# 4: files without a revision are errors, no longer cached as None.
+CACHE_VERSION = 4
 _CACHE_MAGIC = f"orch-headers-{CACHE_VERSION}:".encode()
 _FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
 _BODY_START = re.compile(r"^(?:def |async def |class |@)", re.MULTILINE)
@@ -32,7 +33,7 @@ _BODY_START = re.compile(r"^(?:def |async def |class |@)", re.MULTILINE)
 def scan_revisions(folders: Mapping[str, Path], cache_path: Path | None = None) -> list[Revision]:
     """Return the revisions of every script below each service's folder, in a stable order."""
     cache = _load_cache(cache_path)
-    fresh: dict[str, tuple[int, int, Header | None]] = {}
+    fresh: dict[str, tuple[int, int, Header]] = {}
     revisions = []
     reparsed = False
     for service, folder in folders.items():
@@ -42,12 +43,8 @@ def scan_revisions(folders: Mapping[str, Path], cache_path: Path | None = None) 
                 entry = (size, mtime, _header_tuple(read_header(filename)))
                 reparsed = True
             fresh[filename] = entry
-            header = entry[2]
-            if header is not None:
-                revision, down, labels, depends, message = header
-                revisions.append(
-                    Revision(revision, down, labels, depends, message, filename, service)
-                )
+            revision, down, labels, depends, message = entry[2]
+            revisions.append(Revision(revision, down, labels, depends, message, filename, service))
     # Every fresh entry came from the cache unless reparsed: equal sizes mean nothing changed.
     if cache_path is not None and (reparsed or len(fresh) != len(cache)):
         _save_cache(cache_path, fresh)
@@ -58,9 +55,7 @@ def scan_revisions(folders: Mapping[str, Path], cache_path: Path | None = None) 
 Header = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
 
 
-def _header_tuple(header: dict[str, Any] | None) -> Header | None:
-    if header is None:
-        return None
+def _header_tuple(header: dict[str, Any]) -> Header:
     return (
         header["revision"],
         tuple(header["down_revision"]),
@@ -106,11 +101,17 @@ def _scripts(folder: str) -> list[tuple[str, int, int]]:
 _by_name = operator.attrgetter("name")
 
 
-def read_header(filename: str | Path) -> dict[str, Any] | None:
-    """Return a script's header fields, or None if the file declares no revision."""
+def read_header(filename: str | Path) -> dict[str, Any]:
+    """Return a script's header fields; a file that declares no revision is an error.
+
+    Every .py file in a scripts folder is a revision script (Alembic refuses the others too):
+    one whose header cannot be found is reported, never skipped.
+    """
     values, docstring = _values_and_docstring(filename)
     if "revision" not in values:
-        return None
+        raise ScriptHeaderError(
+            Path(filename), None, "declares no revision: a scripts folder holds revision scripts"
+        )
     return {
         "revision": _text(values["revision"], "revision", filename),
         "down_revision": _ids(values.get("down_revision"), "down_revision", filename),
@@ -133,7 +134,11 @@ def _values_and_docstring(filename: str | Path) -> tuple[dict[str, Any], str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScriptHeaderError(Path(filename), None, f"cannot be read: {exc}") from exc
     prologue = _prologue(source)
-    return read_simple_header(prologue) or _ast_header(source, prologue, filename)
+    found = read_simple_header(prologue) or _ast_header(source, prologue, filename)
+    if not {"revision", "down_revision"} <= found[0].keys() and len(prologue) < len(source):
+        # Part of the header comes after a function or class: read the whole module.
+        found = _ast_header(source, source, filename)
+    return found
 
 
 def _ast_header(source: str, prologue: str, path: str | Path) -> tuple[dict[str, Any], str]:
@@ -210,12 +215,12 @@ def _ids(value: Any, name: str, path: str | Path) -> list[str]:
     )
 
 
-def _load_cache(cache_path: Path | None) -> dict[str, tuple[int, int, Header | None]]:
+def _load_cache(cache_path: Path | None) -> dict[str, tuple[int, int, Header]]:
     """Return the cached headers; a cache unreadable, of another version or corrupt: none."""
     entries = read_cache(cache_path, _CACHE_MAGIC)
     return entries if isinstance(entries, dict) else {}
 
 
-def _save_cache(cache_path: Path, entries: dict[str, tuple[int, int, Header | None]]) -> None:
+def _save_cache(cache_path: Path, entries: dict[str, tuple[int, int, Header]]) -> None:
     """Write the cache atomically; a cache that cannot be written is simply not kept."""
     write_cache(cache_path, _CACHE_MAGIC, entries)

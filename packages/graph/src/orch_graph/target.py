@@ -40,11 +40,6 @@ class Target:
         """Return whether the target is a number of steps away from somewhere."""
         return self.steps is not None
 
-    @property
-    def is_base(self) -> bool:
-        """Return whether the target is `base` or `label@base`."""
-        return self.symbol == BASE and self.steps is None
-
     def absolute(self) -> Target:
         """Return the target without its steps (`users@ae10` for `users@ae10+2`)."""
         assert self.symbol is not None, "a move from the database's rows has no anchor"
