@@ -143,13 +143,8 @@ def test_existing_server_default_renders_as_alembics() -> None:
     assert _both("postgresql", _keep_the_default) == [
         "ALTER TABLE t ALTER COLUMN created SET NOT NULL"
     ]
-
-
-def test_existing_server_default_is_restated_on_mysql() -> None:
-    # Alembic writes CHANGE created created ... DEFAULT now(); the same column, listed in
-    # the README's deliberate differences.
-    assert orch_sql("mysql", _keep_the_default) == [
-        "ALTER TABLE t MODIFY created DATETIME NOT NULL DEFAULT (now())"
+    assert _both("mysql", _keep_the_default) == [
+        "ALTER TABLE t CHANGE created created DATETIME NOT NULL DEFAULT now()"
     ]
 
 

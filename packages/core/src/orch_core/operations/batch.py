@@ -217,7 +217,12 @@ class BatchOperations(Extensible):
         for op in self.ops:
             self._apply(model, op)
         with _foreign_keys_off(self.context, self.spec.table_name):
-            for statement in model.move_statements(self.spec.table_args, self.spec.table_kwargs):
+            # PostgreSQL keeps index names schema-wide: the old table must give its up first.
+            free = self.context.dialect.name == "postgresql"
+            statements = model.move_statements(
+                self.spec.table_args, self.spec.table_kwargs, free_names_first=free
+            )
+            for statement in statements:
                 self.context.emit(statement, self.ops[0] if self.ops else None)
 
     def _recreate(self) -> bool:

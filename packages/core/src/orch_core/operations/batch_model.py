@@ -46,6 +46,8 @@ class TableModel:
         self.pk: tuple[str | None, list[str]] = (None, [])
         self.indexes: list[_Index] = []
         self.reordering: tuple[tuple[str, ...], ...] = ()
+        # The source table's named constraints, foreign keys first (see move_statements).
+        self.source_constraint_names: list[str] = []
 
     @classmethod
     def from_table(
@@ -68,6 +70,9 @@ class TableModel:
         for constraint in table.constraints:
             if not isinstance(constraint, sa.PrimaryKeyConstraint):
                 model.constraints.append(_copy_constraint(constraint))
+        named = [c for c in table.constraints if isinstance(c.name, str)]
+        named.sort(key=lambda c: (not isinstance(c, sa.ForeignKeyConstraint), str(c.name)))
+        model.source_constraint_names = [str(c.name) for c in named]
         for index in table.indexes:
             cols = [e.name if isinstance(e, sa.Column) else e for e in index.expressions]
             model.indexes.append(_Index(index.name, cols, bool(index.unique), dict(index.kwargs)))
@@ -183,9 +188,17 @@ class TableModel:
         return names
 
     def move_statements(
-        self, table_args: tuple[Any, ...], table_kwargs: Mapping[str, Any]
+        self,
+        table_args: tuple[Any, ...],
+        table_kwargs: Mapping[str, Any],
+        *,
+        free_names_first: bool = False,
     ) -> list[sa.Executable]:
-        """Return the statements that turn the old table into this model, rows kept."""
+        """Return the statements that turn the old table into this model, rows kept.
+
+        free_names_first: drop the old table's constraints whose names the new table takes
+        before creating it, as Alembic does on PostgreSQL (a UNIQUE or primary key's index
+        name is unique in the schema)."""
         temp_name = f"_orch_tmp_{self.name}"
         names = self.ordered_columns()
         md = sa.MetaData()
@@ -200,13 +213,24 @@ class TableModel:
         copied = [n for n in names if self.sources[n] is not None]
         old = stub_table(self.name, self.schema, [s for n in copied if (s := self.sources[n])])
         select = sa.select(*[old.c[self.sources[n] or n] for n in copied])
-        out: list[sa.Executable] = [
+        out: list[sa.Executable] = self._free_names(old) if free_names_first else []
+        out += [
             ddl.CreateTable(new),
             new.insert().from_select(copied, select),
             ddl.DropTable(old),
             alter.RenameTable(temp_name, self.name, self.schema),
         ]
         out.extend(self._index_statements())
+        return out
+
+    def _free_names(self, old: sa.Table) -> list[sa.Executable]:
+        kept = {c.name for c in self.constraints} | {self.pk[0]}
+        out: list[sa.Executable] = []
+        for name in self.source_constraint_names:
+            if name in kept:
+                constraint = sa.Constraint(name=name)
+                old.append_constraint(constraint)
+                out.append(ddl.DropConstraint(constraint))
         return out
 
     def _index_statements(self) -> list[sa.Executable]:

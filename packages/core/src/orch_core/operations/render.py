@@ -183,12 +183,13 @@ class Renderer:
     def _alter_standard(self, op: ops.AlterColumnOp) -> Statements:
         name, schema, changes = op.column_name, op.schema, op.changes
         out: Statements = []
+        # The type first, as Alembic orders it on PostgreSQL: a new default must suit it.
+        if "type" in changes:
+            out.append(alter.AlterColumnType(op.table_name, schema, name, op.type_, op.using))
         if "nullable" in changes and op.nullable is not None:
             out.append(alter.AlterColumnNullable(op.table_name, schema, name, op.nullable))
         if "server_default" in changes:
             out.append(alter.AlterColumnDefault(self._column(op, server_default=op.server_default)))
-        if "type" in changes:
-            out.append(alter.AlterColumnType(op.table_name, schema, name, op.type_, op.using))
         if "comment" in changes and self.dialect.comments != "none":
             column = self._column(op, comment=op.comment)
             out.append(
@@ -199,8 +200,12 @@ class Renderer:
         return out
 
     def _alter_modify(self, op: ops.AlterColumnOp) -> Statements:
+        """MySQL: restate the column (MODIFY, or CHANGE as Alembic chooses it), or, for a
+        rename or a default alone without the type known, RENAME COLUMN / ALTER .. DEFAULT."""
         changes = op.changes
-        if not changes & {"type", "nullable", "comment"}:
+        type_ = op.type_ if "type" in changes else op.existing_type
+        change = _mysql_uses_change(op, type_)
+        if not change and not changes & {"type", "nullable", "comment"} and not op.autoincrement:
             # RENAME COLUMN and ALTER COLUMN .. DEFAULT keep the rest of the column as it is.
             out: Statements = []
             if "server_default" in changes:
@@ -210,7 +215,6 @@ class Renderer:
                 rename = alter.RenameColumn(op.table_name, op.schema, op.column_name, op.new_name)
                 out.append(rename)
             return out
-        type_ = op.type_ if "type" in changes else op.existing_type
         if type_ is None:
             raise self.unsupported(op, f"{self.dialect.name} needs existing_type to alter a column")
         column = sa.Column(
@@ -221,7 +225,11 @@ class Renderer:
             comment=op.comment if "comment" in changes else op.existing_comment,
         )
         self._stub(op.table_name, op.schema).append_column(column)
-        return [alter.ModifyColumn(op.column_name, column, autoincrement=bool(op.autoincrement))]
+        return [
+            alter.ModifyColumn(
+                op.column_name, column, autoincrement=bool(op.autoincrement), change=change
+            )
+        ]
 
     @staticmethod
     def _default(op: ops.AlterColumnOp) -> Any:
@@ -288,6 +296,18 @@ class Renderer:
         if op.multiinsert and self.sa_dialect.supports_multivalues_insert:
             return [insert.values(rows)]
         return [insert.values(row) for row in rows]
+
+
+def _mysql_uses_change(op: ops.AlterColumnOp, type_: Any) -> bool:
+    """Return whether Alembic restates this column with CHANGE: a rename, or any change to a
+    date/time column that keeps or sets a default. Only with the type and nullability known:
+    Alembic would otherwise restate the column as NULL, orch renames or sets it in place."""
+    if type_ is None or ("nullable" not in op.changes and op.existing_nullable is None):
+        return False
+    if "rename" in op.changes:
+        return True
+    dropping_default = "server_default" in op.changes and op.server_default is None
+    return sa.types.to_instance(type_)._type_affinity is sa.DateTime and not dropping_default
 
 
 def _typed_row(table: sa.TableClause, row: Any) -> dict[str, Any]:
