@@ -67,10 +67,13 @@ class TableModel:
             pk_name if isinstance(pk_name, str) else None,
             list(table.primary_key.columns.keys()),
         )
-        for constraint in table.constraints:
+        # A table's constraints are a set: taken in the order they were made, so that the
+        # new table (and the --sql output) comes out the same every time.
+        constraints = sorted(table.constraints, key=lambda c: c._creation_order)
+        for constraint in constraints:
             if not isinstance(constraint, sa.PrimaryKeyConstraint):
                 model.constraints.append(_copy_constraint(constraint))
-        named = [c for c in table.constraints if isinstance(c.name, str)]
+        named = [c for c in constraints if isinstance(c.name, str)]
         named.sort(key=lambda c: (not isinstance(c, sa.ForeignKeyConstraint), str(c.name)))
         model.source_constraint_names = [str(c.name) for c in named]
         for index in table.indexes:

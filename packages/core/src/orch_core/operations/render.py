@@ -245,7 +245,9 @@ class Renderer:
 
     def create_index(self, op: ops.CreateIndexOp) -> Statements:
         names = [c for c in op.columns if isinstance(c, str)]
-        table = self._stub(op.table_name, op.schema, names)
+        # Covering columns (postgresql_include) are named as strings the table must hold.
+        included = [c for c in op.kw.get("postgresql_include", ()) if isinstance(c, str)]
+        table = self._stub(op.table_name, op.schema, [*names, *included])
         exprs = [table.c[c] if isinstance(c, str) else c for c in op.columns]
         kw: dict[str, Any] = {
             k: sa.text(v) if k.endswith("_where") and isinstance(v, str) else v
