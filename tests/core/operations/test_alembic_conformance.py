@@ -107,6 +107,29 @@ def _batch_reorder(op: Any) -> None:
         batch_op.add_column(sa.Column("first", sa.Integer), insert_before="id")
 
 
+def _commented() -> sa.Table:
+    return sa.Table(
+        "users", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), comment="old"
+    )
+
+
+def _batch_comment(op: Any) -> None:
+    with op.batch_alter_table("users", copy_from=_commented()) as batch_op:
+        batch_op.create_table_comment("new 'c'", existing_comment="old")
+        batch_op.execute(sa.select(batch_op.inline_literal(1)))
+
+
+def _batch_drop_comment(op: Any) -> None:
+    with op.batch_alter_table("users", copy_from=_commented(), recreate="always") as batch_op:
+        batch_op.add_column(sa.Column("x", sa.Integer))
+        batch_op.drop_table_comment(existing_comment="old")
+
+
+def _batch_keep_comment(op: Any) -> None:
+    with op.batch_alter_table("users", copy_from=_commented(), recreate="always") as batch_op:
+        batch_op.add_column(sa.Column("x", sa.Integer, server_default="3"))
+
+
 def _rows() -> sa.TableClause:
     return sa.table("t", sa.column("id", sa.Integer), sa.column("n", sa.String))
 
@@ -304,6 +327,9 @@ CASES: dict[str, Script] = {
     "batch_in_place": _batch_in_place,
     "batch_foreign_keys": _batch_keys,
     "batch_partial_reordering": _batch_reorder,
+    "batch_table_comment": _batch_comment,
+    "batch_drop_table_comment": _batch_drop_comment,
+    "batch_keep_table_comment": _batch_keep_comment,
 }
 
 # Where orch writes other SQL than Alembic on purpose, with the README's words for it.
@@ -314,11 +340,14 @@ SQLITE_BATCH_RENAME = "a batch block renames a column in place"
 MULTI_ROW = "Offline, `bulk_insert` writes one multi-row INSERT"
 DROPPED_INDEX = "an index on a column the block drops goes with it"
 REORDERING = "`partial_reordering` moves only the columns it names"
+KEEP_COMMENT = "the copy keeps the table's comment on MySQL"
 MYSQL_IN_PLACE = "On MySQL and MariaDB, a rename or a new default without `existing_type` and"
 
 DELIBERATE: dict[tuple[str, str], str] = {
     ("create_table_comment", "sqlite"): SQLITE_COMMENTS,
     ("drop_table_comment", "sqlite"): SQLITE_COMMENTS,
+    ("batch_table_comment", "sqlite"): SQLITE_COMMENTS,
+    ("batch_keep_table_comment", "mysql"): KEEP_COMMENT,
     ("add_column_foreign_key", "sqlite"): SQLITE_ADD_COLUMN,
     ("add_column_boolean_check", "sqlite"): SQLITE_ADD_COLUMN,
     **{

@@ -105,3 +105,15 @@ def test_recreate_on_postgresql_frees_the_constraint_names_first(
     uniques = inspect(postgresql_database, lambda i: i.get_unique_constraints("codes"))
     assert [u["name"] for u in uniques] == ["uq_codes_code"]
     assert rows(postgresql_database, "SELECT id, code, label FROM codes") == [(1, "a", None)]
+
+
+def test_batch_table_comment(database: TestDatabase) -> None:
+    with migrate(database) as op:
+        _parents_and_children(op)
+        with op.batch_alter_table("children") as batch_op:
+            batch_op.create_table_comment("kids")
+            batch_op.add_column(sa.Column("n", sa.Integer, server_default="1"))
+    if database.kind != "sqlite":  # SQLite keeps no comments
+        comment = inspect(database, lambda i: i.get_table_comment("children"))["text"]
+        assert comment == "kids"
+    assert rows(database, "SELECT id, n FROM children") == [(7, 1)]

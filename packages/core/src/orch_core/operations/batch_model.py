@@ -48,6 +48,7 @@ class TableModel:
         self.reordering: tuple[tuple[str, ...], ...] = ()
         # The source table's named constraints, foreign keys first (see move_statements).
         self.source_constraint_names: list[str] = []
+        self.comment: str | None = None
 
     @classmethod
     def from_table(
@@ -59,6 +60,7 @@ class TableModel:
         """Return the model of an existing (reflected or given) table."""
         model = cls(table.name, table.schema, naming_convention)
         model.reordering = reordering
+        model.comment = table.comment
         for col in table.columns:
             model.columns[col.name] = _fresh(col)
             model.sources[col.name] = col.name
@@ -97,6 +99,8 @@ class TableModel:
             self.pk = (op.constraint_name, list(op.columns))
         elif isinstance(op, ops.DropConstraintOp):
             self._drop_constraint(op.constraint_name)
+        elif isinstance(op, ops.TableCommentOp):
+            self.comment = op.comment
         else:
             self.constraints.append(_copy_constraint(build_constraint(op, self._metadata())))
 
@@ -209,8 +213,9 @@ class TableModel:
         constraints: list[Any] = [_copy_constraint(c) for c in self.constraints]
         if self.pk[1]:
             constraints.append(sa.PrimaryKeyConstraint(*self.pk[1], name=self.pk[0]))
+        options = {"comment": self.comment, **table_kwargs}
         new = sa.Table(
-            temp_name, md, *columns, *constraints, *table_args, schema=self.schema, **table_kwargs
+            temp_name, md, *columns, *constraints, *table_args, schema=self.schema, **options
         )
         add_referent_stubs(new)
         copied = [n for n in names if self.sources[n] is not None]
