@@ -307,6 +307,9 @@ CASES: dict[str, Script] = {
     "create_check_expression": lambda op: op.create_check_constraint(
         "ck_t", "t", sa.column("a") > 5, postgresql_not_valid=True
     ),
+    "create_exclude_constraint": lambda op: op.create_exclude_constraint(
+        "excl_t", "t", ("period", "&&"), ("room", "="), where="room > 0", using="gist"
+    ),
     "drop_foreign_key": lambda op: op.drop_constraint("fk_t", "t", type_="foreignkey"),
     "drop_primary_key": lambda op: op.drop_constraint("pk_t", "t", type_="primary"),
     "drop_unique": lambda op: op.drop_constraint("uq_t", "t", type_="unique", schema="app"),

@@ -235,6 +235,16 @@ class Operations(Extensible):
         """Add a check constraint; keywords (deferrable, postgresql_not_valid) reach the DDL."""
         self._run(ops.CreateCheckConstraintOp(constraint_name, table_name, condition, schema, kw))
 
+    def create_exclude_constraint(
+        self, constraint_name: str | None, table_name: str, *elements: Any, **kw: Any
+    ) -> None:
+        """Add a PostgreSQL EXCLUDE constraint; elements are (column, operator) pairs and
+        the keywords (where, using, schema, deferrable, ...) Alembic's."""
+        schema = kw.pop("schema", None)
+        self._run(
+            ops.CreateExcludeConstraintOp(constraint_name, table_name, tuple(elements), schema, kw)
+        )
+
     def drop_constraint(
         self,
         constraint_name: str,

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import schema as ddl
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.engine import Dialect as SADialect
 
 from orch_core.dialects import Dialect
@@ -61,6 +62,7 @@ class Renderer:
             ops.CreateUniqueConstraintOp: self.create_constraint,
             ops.CreateForeignKeyOp: self.create_constraint,
             ops.CreateCheckConstraintOp: self.create_constraint,
+            ops.CreateExcludeConstraintOp: self.create_constraint,
             ops.DropConstraintOp: self.drop_constraint,
             ops.ExecuteOp: self.execute,
             ops.BulkInsertOp: self.bulk_insert,
@@ -347,6 +349,11 @@ def build_constraint(op: Any, metadata: sa.MetaData) -> sa.Constraint:
     elif isinstance(op, ops.CreateUniqueConstraintOp):
         table = stub_table(op.table_name, op.schema, op.columns, metadata)
         constraint = sa.UniqueConstraint(*op.columns, name=op.constraint_name, **op.kw)
+    elif isinstance(op, ops.CreateExcludeConstraintOp):
+        names = [getattr(e, "name", e) for e, _ in op.elements]
+        columns = [n for n in names if isinstance(n, str)]
+        table = stub_table(op.table_name, op.schema, columns, metadata)
+        constraint = ExcludeConstraint(*op.elements, name=op.constraint_name, **op.kw)
     else:
         table = stub_table(op.table_name, op.schema, metadata=metadata)
         condition = sa.text(op.condition) if isinstance(op.condition, str) else op.condition
