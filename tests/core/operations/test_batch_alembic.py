@@ -85,3 +85,35 @@ def test_plain_drop_column_on_sqlite_is_alembics(sqlite_database: TestDatabase) 
         script(op)
     names = [c["name"] for c in inspect(sqlite_database, lambda i: i.get_columns("children"))]
     assert names == ["id"]
+
+
+def test_recreate_on_postgresql_frees_the_constraint_names_first(
+    postgresql_database: TestDatabase,
+) -> None:
+    with migrate(postgresql_database) as op:
+        op.create_table(
+            "codes",
+            # Not SERIAL: a copied nextval() default would tie the new table to the old
+            # table's sequence (see the README's deliberate differences).
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("code", sa.String(10)),
+            sa.UniqueConstraint("code", name="uq_codes_code"),
+        )
+        op.execute("INSERT INTO codes (id, code) VALUES (1, 'a')")
+        with op.batch_alter_table("codes", recreate="always") as batch_op:
+            batch_op.add_column(sa.Column("label", sa.String(10)))
+    uniques = inspect(postgresql_database, lambda i: i.get_unique_constraints("codes"))
+    assert [u["name"] for u in uniques] == ["uq_codes_code"]
+    assert rows(postgresql_database, "SELECT id, code, label FROM codes") == [(1, "a", None)]
+
+
+def test_batch_table_comment(database: TestDatabase) -> None:
+    with migrate(database) as op:
+        _parents_and_children(op)
+        with op.batch_alter_table("children") as batch_op:
+            batch_op.create_table_comment("kids")
+            batch_op.add_column(sa.Column("n", sa.Integer, server_default="1"))
+    if database.kind != "sqlite":  # SQLite keeps no comments
+        comment = inspect(database, lambda i: i.get_table_comment("children"))["text"]
+        assert comment == "kids"
+    assert rows(database, "SELECT id, n FROM children") == [(7, 1)]

@@ -143,13 +143,8 @@ def test_existing_server_default_renders_as_alembics() -> None:
     assert _both("postgresql", _keep_the_default) == [
         "ALTER TABLE t ALTER COLUMN created SET NOT NULL"
     ]
-
-
-def test_existing_server_default_is_restated_on_mysql() -> None:
-    # Alembic writes CHANGE created created ... DEFAULT now(); the same column, listed in
-    # the README's deliberate differences.
-    assert orch_sql("mysql", _keep_the_default) == [
-        "ALTER TABLE t MODIFY created DATETIME NOT NULL DEFAULT (now())"
+    assert _both("mysql", _keep_the_default) == [
+        "ALTER TABLE t CHANGE created created DATETIME NOT NULL DEFAULT now()"
     ]
 
 
@@ -171,3 +166,23 @@ def test_mysql_autoincrement_renders_as_alembics() -> None:
         op.alter_column("t", "id", existing_type=sa.Integer(), nullable=False, autoincrement=True)
 
     assert "AUTO_INCREMENT" in _both("mysql", script)[0]
+
+
+def test_exclude_constraint_on_postgresql(postgresql_database: TestDatabase) -> None:
+    from sqlalchemy.dialects.postgresql import TSRANGE
+
+    with migrate(postgresql_database) as op:
+        op.create_table(
+            "bookings",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("period", TSRANGE),
+            sa.Column("room", sa.Integer),
+        )
+        op.create_exclude_constraint(
+            "excl_overlap", "bookings", ("period", "&&"), where="room > 0", using="gist"
+        )
+    found = rows(
+        postgresql_database,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'excl_overlap'",
+    )
+    assert found == [("EXCLUDE USING gist (period WITH &&) WHERE ((room > 0))",)]

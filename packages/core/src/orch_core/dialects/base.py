@@ -77,6 +77,9 @@ class Dialect:
     native_drop_column: bool = True
     # Whether ADD/DROP CONSTRAINT works in place; when False those need batch's copy-and-move.
     native_constraint_changes: bool = True
+    # Index names are unique per schema, not per table (PostgreSQL): a batch move must drop
+    # the old table's indexes before the new table's take their names.
+    schema_wide_index_names: bool = False
     before_create_table: BeforeCreate | None = None
     after_reflect: AfterReflect | None = None
     # No lock where the database offers none orch knows (the generic fallback).

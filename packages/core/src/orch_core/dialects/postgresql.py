@@ -78,6 +78,7 @@ POSTGRESQL = Dialect(
     name="postgresql",
     transactional_ddl=True,
     comments="separate",
+    schema_wide_index_names=True,
     before_create_table=create_enum_types,
     open_lock=open_advisory_lock,
 )

@@ -88,3 +88,8 @@ def execute_op(
     if execution_options and isinstance(statement, sa.sql.base.Executable):
         statement = statement.execution_options(**execution_options)
     return ops.ExecuteOp(statement)
+
+
+def inline_literal(value: str | int | float | None, type_: Any = None) -> sa.BindParameter[Any]:
+    """Return a value rendered inline as a literal, online and offline alike."""
+    return sa.literal(value, type_).render_literal_execute()

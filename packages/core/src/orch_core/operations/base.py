@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 
 from orch_core.operations import ops
-from orch_core.operations.arguments import alter_column_op, execute_op, refuse_keywords
+from orch_core.operations.arguments import (
+    alter_column_op,
+    execute_op,
+    inline_literal,
+    refuse_keywords,
+)
 from orch_core.operations.batch import BatchOperations, BatchSpec
 from orch_core.operations.extensions import Extensible
 
@@ -230,6 +235,16 @@ class Operations(Extensible):
         """Add a check constraint; keywords (deferrable, postgresql_not_valid) reach the DDL."""
         self._run(ops.CreateCheckConstraintOp(constraint_name, table_name, condition, schema, kw))
 
+    def create_exclude_constraint(
+        self, constraint_name: str | None, table_name: str, *elements: Any, **kw: Any
+    ) -> None:
+        """Add a PostgreSQL EXCLUDE constraint; elements are (column, operator) pairs and
+        the keywords (where, using, schema, deferrable, ...) Alembic's."""
+        schema = kw.pop("schema", None)
+        self._run(
+            ops.CreateExcludeConstraintOp(constraint_name, table_name, tuple(elements), schema, kw)
+        )
+
     def drop_constraint(
         self,
         constraint_name: str,
@@ -254,10 +269,7 @@ class Operations(Extensible):
         """Insert rows into a table, in one multi-row INSERT where the dialect allows."""
         self._run(ops.BulkInsertOp(table, tuple(rows), multiinsert))
 
-    @staticmethod
-    def inline_literal(value: str | int | float | None, type_: Any = None) -> sa.BindParameter[Any]:
-        """Return a value rendered inline as a literal, online and offline alike."""
-        return sa.literal(value, type_).render_literal_execute()
+    inline_literal = staticmethod(inline_literal)
 
     @contextmanager
     def batch_alter_table(  # noqa: PLR0917 (Alembic's positional signature)

@@ -15,7 +15,12 @@ import sqlalchemy as sa
 
 from orch_core.errors import OperationFailed, UnsupportedOperation
 from orch_core.operations import ops
-from orch_core.operations.arguments import alter_column_op, execute_op, refuse_keywords
+from orch_core.operations.arguments import (
+    alter_column_op,
+    execute_op,
+    inline_literal,
+    refuse_keywords,
+)
 from orch_core.operations.batch_model import TableModel
 from orch_core.operations.extensions import Extensible
 
@@ -204,6 +209,20 @@ class BatchOperations(Extensible):
         """Return the MigrationContext the block runs in."""
         return self.context
 
+    def create_table_comment(
+        self, comment: str | None, *, existing_comment: str | None = None
+    ) -> None:
+        """Set this table's comment."""
+        self.ops.append(
+            ops.TableCommentOp(self.spec.table_name, comment, existing_comment, self.spec.schema)
+        )
+
+    def drop_table_comment(self, *, existing_comment: str | None = None) -> None:
+        """Remove this table's comment."""
+        self.create_table_comment(None, existing_comment=existing_comment)
+
+    inline_literal = staticmethod(inline_literal)
+
     def flush(self) -> None:
         """Apply the collected operations: in place, or by copy-and-move."""
         if not self._recreate():
@@ -219,7 +238,12 @@ class BatchOperations(Extensible):
         with context.dialect.moving_table(
             context.connection, self.spec.table_name, context.revision
         ):
-            for statement in model.move_statements(self.spec.table_args, self.spec.table_kwargs):
+            statements = model.move_statements(
+                self.spec.table_args,
+                self.spec.table_kwargs,
+                free_names_first=context.dialect.schema_wide_index_names,
+            )
+            for statement in statements:
                 self.context.emit(statement, self.ops[0] if self.ops else None)
 
     def _recreate(self) -> bool:

@@ -46,6 +46,9 @@ class TableModel:
         self.pk: tuple[str | None, list[str]] = (None, [])
         self.indexes: list[_Index] = []
         self.reordering: tuple[tuple[str, ...], ...] = ()
+        # The source table's named constraints, foreign keys first (see move_statements).
+        self.source_constraint_names: list[str] = []
+        self.comment: str | None = None
 
     @classmethod
     def from_table(
@@ -57,6 +60,7 @@ class TableModel:
         """Return the model of an existing (reflected or given) table."""
         model = cls(table.name, table.schema, naming_convention)
         model.reordering = reordering
+        model.comment = table.comment
         for col in table.columns:
             model.columns[col.name] = _fresh(col)
             model.sources[col.name] = col.name
@@ -65,9 +69,15 @@ class TableModel:
             pk_name if isinstance(pk_name, str) else None,
             list(table.primary_key.columns.keys()),
         )
-        for constraint in table.constraints:
+        # A table's constraints are a set: taken in the order they were made, so that the
+        # new table (and the --sql output) comes out the same every time.
+        constraints = sorted(table.constraints, key=lambda c: c._creation_order)
+        for constraint in constraints:
             if not isinstance(constraint, sa.PrimaryKeyConstraint):
                 model.constraints.append(_copy_constraint(constraint))
+        named = [c for c in constraints if isinstance(c.name, str)]
+        named.sort(key=lambda c: (not isinstance(c, sa.ForeignKeyConstraint), str(c.name)))
+        model.source_constraint_names = [str(c.name) for c in named]
         for index in table.indexes:
             cols = [e.name if isinstance(e, sa.Column) else e for e in index.expressions]
             model.indexes.append(_Index(index.name, cols, bool(index.unique), dict(index.kwargs)))
@@ -89,6 +99,8 @@ class TableModel:
             self.pk = (op.constraint_name, list(op.columns))
         elif isinstance(op, ops.DropConstraintOp):
             self._drop_constraint(op.constraint_name)
+        elif isinstance(op, ops.TableCommentOp):
+            self.comment = op.comment
         else:
             self.constraints.append(_copy_constraint(build_constraint(op, self._metadata())))
 
@@ -183,9 +195,17 @@ class TableModel:
         return names
 
     def move_statements(
-        self, table_args: tuple[Any, ...], table_kwargs: Mapping[str, Any]
+        self,
+        table_args: tuple[Any, ...],
+        table_kwargs: Mapping[str, Any],
+        *,
+        free_names_first: bool = False,
     ) -> list[sa.Executable]:
-        """Return the statements that turn the old table into this model, rows kept."""
+        """Return the statements that turn the old table into this model, rows kept.
+
+        free_names_first: drop the old table's constraints whose names the new table takes
+        before creating it, as Alembic does on PostgreSQL (a UNIQUE or primary key's index
+        name is unique in the schema)."""
         temp_name = f"_orch_tmp_{self.name}"
         names = self.ordered_columns()
         md = sa.MetaData()
@@ -193,20 +213,32 @@ class TableModel:
         constraints: list[Any] = [_copy_constraint(c) for c in self.constraints]
         if self.pk[1]:
             constraints.append(sa.PrimaryKeyConstraint(*self.pk[1], name=self.pk[0]))
+        options = {"comment": self.comment, **table_kwargs}
         new = sa.Table(
-            temp_name, md, *columns, *constraints, *table_args, schema=self.schema, **table_kwargs
+            temp_name, md, *columns, *constraints, *table_args, schema=self.schema, **options
         )
         add_referent_stubs(new)
         copied = [n for n in names if self.sources[n] is not None]
         old = stub_table(self.name, self.schema, [s for n in copied if (s := self.sources[n])])
         select = sa.select(*[old.c[self.sources[n] or n] for n in copied])
-        out: list[sa.Executable] = [
+        out: list[sa.Executable] = self._free_names(old) if free_names_first else []
+        out += [
             ddl.CreateTable(new),
             new.insert().from_select(copied, select),
             ddl.DropTable(old),
             alter.RenameTable(temp_name, self.name, self.schema),
         ]
         out.extend(self._index_statements())
+        return out
+
+    def _free_names(self, old: sa.Table) -> list[sa.Executable]:
+        kept = {c.name for c in self.constraints} | {self.pk[0]}
+        out: list[sa.Executable] = []
+        for name in self.source_constraint_names:
+            if name in kept:
+                constraint = sa.Constraint(name=name)
+                old.append_constraint(constraint)
+                out.append(ddl.DropConstraint(constraint))
         return out
 
     def _index_statements(self) -> list[sa.Executable]:

@@ -90,14 +90,20 @@ class AlterColumnDefault(_ColumnDDL):
 
 
 class ModifyColumn(_ColumnDDL):
-    """MySQL's whole-column restatement: MODIFY, or CHANGE when the name changes too."""
+    """MySQL's whole-column restatement: MODIFY, or CHANGE (always when the name changes)."""
 
     def __init__(
-        self, column_name: str, column: sa.Column[Any], *, autoincrement: bool = False
+        self,
+        column_name: str,
+        column: sa.Column[Any],
+        *,
+        autoincrement: bool = False,
+        change: bool = False,
     ) -> None:
         super().__init__(column.table.name, column.table.schema, column_name)
         self.column = column
         self.autoincrement = autoincrement
+        self.change = change or column.name != column_name
 
 
 def _table(compiler: DDLCompiler, element: _TableDDL) -> str:
@@ -180,10 +186,47 @@ def _alter_default(element: AlterColumnDefault, compiler: DDLCompiler, **kw: Any
 
 @compiles(ModifyColumn)
 def _modify_column(element: ModifyColumn, compiler: DDLCompiler, **kw: Any) -> str:
-    spec = compiler.get_column_specification(element.column)
-    if element.autoincrement and "AUTO_INCREMENT" not in spec:
+    column = element.column
+    type_sql = compiler.dialect.type_compiler_instance.process(column.type)
+    # Alembic's spelling: NULL stated, not implied (a TIMESTAMP's default NULLness varies).
+    spec = f"{type_sql} {'NULL' if column.nullable else 'NOT NULL'}"
+    if element.autoincrement:
         spec += " AUTO_INCREMENT"
-    if element.column.name == element.column_name:
-        return f"ALTER TABLE {_table(compiler, element)} MODIFY {spec}"
+    if isinstance(column.server_default, sa.DefaultClause):
+        spec += f" DEFAULT {_default_sql(compiler, column.server_default.arg)}"
+    if column.comment is not None:
+        spec += f" COMMENT {_literal(compiler, column.comment)}"
+    name = compiler.preparer.quote(column.name)
+    if not element.change:
+        return f"ALTER TABLE {_table(compiler, element)} MODIFY {name} {spec}"
     old = compiler.preparer.quote(element.column_name)
-    return f"ALTER TABLE {_table(compiler, element)} CHANGE {old} {spec}"
+    return f"ALTER TABLE {_table(compiler, element)} CHANGE {old} {name} {spec}"
+
+
+def _default_sql(compiler: DDLCompiler, default: Any) -> str:
+    """Return a server default as written in a column restatement: text as given, a string
+    as a quoted literal, an expression compiled with its values inline."""
+    if isinstance(default, str):
+        return _literal(compiler, default)
+    if isinstance(default, sa.TextClause):
+        return default.text
+    return str(compiler.sql_compiler.process(default, literal_binds=True))
+
+
+def _literal(compiler: DDLCompiler, value: str) -> str:
+    return str(compiler.sql_compiler.render_literal_value(value, sa.String()))
+
+
+@compiles(RenameTable, "mysql", "mariadb")
+def _rename_table_mysql(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str:
+    """RENAME TO a bare name moves a MySQL table into the session's database: keep its own."""
+    new = compiler.preparer.quote(element.new_name)
+    if element.schema:
+        new = f"{compiler.preparer.quote_schema(element.schema)}.{new}"
+    return f"ALTER TABLE {_table(compiler, element)} RENAME TO {new}"
+
+
+@compiles(RenameColumn, "postgresql")
+def _rename_column_postgresql(element: RenameColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    old, new = (compiler.preparer.quote(n) for n in (element.column_name, element.new_name))
+    return f"ALTER TABLE {_table(compiler, element)} RENAME {old} TO {new}"

@@ -225,6 +225,21 @@ class CreateCheckConstraintOp(Op):
 
 
 @dataclass(frozen=True)
+class CreateExcludeConstraintOp(Op):
+    """PostgreSQL's EXCLUDE constraint: (column or expression, operator) pairs."""
+
+    op_name: ClassVar[str] = "create_exclude_constraint"
+    constraint_name: str | None
+    table_name: str
+    elements: tuple[tuple[Any, str], ...]
+    schema: str | None = None
+    kw: Params = field(default_factory=dict)
+
+    def reverse(self) -> DropConstraintOp:
+        return DropConstraintOp(self.constraint_name or "", self.table_name, None, self.schema)
+
+
+@dataclass(frozen=True)
 class DropConstraintOp(Op):
     op_name: ClassVar[str] = "drop_constraint"
     constraint_name: str

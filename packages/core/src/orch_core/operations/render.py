@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import schema as ddl
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.engine import Dialect as SADialect
 
 from orch_core.dialects import Dialect
@@ -61,6 +62,7 @@ class Renderer:
             ops.CreateUniqueConstraintOp: self.create_constraint,
             ops.CreateForeignKeyOp: self.create_constraint,
             ops.CreateCheckConstraintOp: self.create_constraint,
+            ops.CreateExcludeConstraintOp: self.create_constraint,
             ops.DropConstraintOp: self.drop_constraint,
             ops.ExecuteOp: self.execute,
             ops.BulkInsertOp: self.bulk_insert,
@@ -183,12 +185,13 @@ class Renderer:
     def _alter_standard(self, op: ops.AlterColumnOp) -> Statements:
         name, schema, changes = op.column_name, op.schema, op.changes
         out: Statements = []
+        # The type first, as Alembic orders it on PostgreSQL: a new default must suit it.
+        if "type" in changes:
+            out.append(alter.AlterColumnType(op.table_name, schema, name, op.type_, op.using))
         if "nullable" in changes and op.nullable is not None:
             out.append(alter.AlterColumnNullable(op.table_name, schema, name, op.nullable))
         if "server_default" in changes:
             out.append(alter.AlterColumnDefault(self._column(op, server_default=op.server_default)))
-        if "type" in changes:
-            out.append(alter.AlterColumnType(op.table_name, schema, name, op.type_, op.using))
         if "comment" in changes and self.dialect.comments != "none":
             column = self._column(op, comment=op.comment)
             out.append(
@@ -199,8 +202,12 @@ class Renderer:
         return out
 
     def _alter_modify(self, op: ops.AlterColumnOp) -> Statements:
+        """MySQL: restate the column (MODIFY, or CHANGE as Alembic chooses it), or, for a
+        rename or a default alone without the type known, RENAME COLUMN / ALTER .. DEFAULT."""
         changes = op.changes
-        if not changes & {"type", "nullable", "comment"}:
+        type_ = op.type_ if "type" in changes else op.existing_type
+        change = _mysql_uses_change(op, type_)
+        if not change and not changes & {"type", "nullable", "comment"} and not op.autoincrement:
             # RENAME COLUMN and ALTER COLUMN .. DEFAULT keep the rest of the column as it is.
             out: Statements = []
             if "server_default" in changes:
@@ -210,7 +217,6 @@ class Renderer:
                 rename = alter.RenameColumn(op.table_name, op.schema, op.column_name, op.new_name)
                 out.append(rename)
             return out
-        type_ = op.type_ if "type" in changes else op.existing_type
         if type_ is None:
             raise self.unsupported(op, f"{self.dialect.name} needs existing_type to alter a column")
         column = sa.Column(
@@ -221,7 +227,11 @@ class Renderer:
             comment=op.comment if "comment" in changes else op.existing_comment,
         )
         self._stub(op.table_name, op.schema).append_column(column)
-        return [alter.ModifyColumn(op.column_name, column, autoincrement=bool(op.autoincrement))]
+        return [
+            alter.ModifyColumn(
+                op.column_name, column, autoincrement=bool(op.autoincrement), change=change
+            )
+        ]
 
     @staticmethod
     def _default(op: ops.AlterColumnOp) -> Any:
@@ -237,7 +247,9 @@ class Renderer:
 
     def create_index(self, op: ops.CreateIndexOp) -> Statements:
         names = [c for c in op.columns if isinstance(c, str)]
-        table = self._stub(op.table_name, op.schema, names)
+        # Covering columns (postgresql_include) are named as strings the table must hold.
+        included = [c for c in op.kw.get("postgresql_include", ()) if isinstance(c, str)]
+        table = self._stub(op.table_name, op.schema, [*names, *included])
         exprs = [table.c[c] if isinstance(c, str) else c for c in op.columns]
         kw: dict[str, Any] = {
             k: sa.text(v) if k.endswith("_where") and isinstance(v, str) else v
@@ -290,6 +302,18 @@ class Renderer:
         return [insert.values(row) for row in rows]
 
 
+def _mysql_uses_change(op: ops.AlterColumnOp, type_: Any) -> bool:
+    """Return whether Alembic restates this column with CHANGE: a rename, or any change to a
+    date/time column that keeps or sets a default. Only with the type and nullability known:
+    Alembic would otherwise restate the column as NULL, orch renames or sets it in place."""
+    if type_ is None or ("nullable" not in op.changes and op.existing_nullable is None):
+        return False
+    if "rename" in op.changes:
+        return True
+    dropping_default = "server_default" in op.changes and op.server_default is None
+    return sa.types.to_instance(type_)._type_affinity is sa.DateTime and not dropping_default
+
+
 def _typed_row(table: sa.TableClause, row: Any) -> dict[str, Any]:
     """Return the row with untyped columns' values typed from Python, so they can render."""
     columns = table.c
@@ -325,6 +349,11 @@ def build_constraint(op: Any, metadata: sa.MetaData) -> sa.Constraint:
     elif isinstance(op, ops.CreateUniqueConstraintOp):
         table = stub_table(op.table_name, op.schema, op.columns, metadata)
         constraint = sa.UniqueConstraint(*op.columns, name=op.constraint_name, **op.kw)
+    elif isinstance(op, ops.CreateExcludeConstraintOp):
+        names = [getattr(e, "name", e) for e, _ in op.elements]
+        columns = [n for n in names if isinstance(n, str)]
+        table = stub_table(op.table_name, op.schema, columns, metadata)
+        constraint = ExcludeConstraint(*op.elements, name=op.constraint_name, **op.kw)
     else:
         table = stub_table(op.table_name, op.schema, metadata=metadata)
         condition = sa.text(op.condition) if isinstance(op.condition, str) else op.condition
