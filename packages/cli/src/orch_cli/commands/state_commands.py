@@ -56,6 +56,8 @@ def current(
             at = ", ".join(state["current"]) or "<base>"
             head = " (head)" if not state["pending"] else ""
             output.line(f"{name}: {at}{head}")
+            if state["blocked"]:  # `<base>` above may be a version table configured wrong
+                output.line(f"  note: {state['blocked']}")
 
 
 def status(
