@@ -1,5 +1,6 @@
 """docs/configuration.md lists exactly the keys the loader accepts, with their types."""
 
+import inspect
 import re
 from pathlib import Path
 
@@ -55,3 +56,18 @@ def test_every_alembic_option_that_is_no_key_is_documented() -> None:
     for row in section("Alembic options that are not keys"):
         documented |= set(re.findall(r"`(\w+)`", row[0]))
     assert documented == set(NOT_KEYS)
+
+
+def test_every_option_of_alembics_configure_is_a_key_or_refused() -> None:
+    from alembic.runtime.environment import EnvironmentContext
+
+    options = set(inspect.signature(EnvironmentContext.configure).parameters) - {"self", "kw"}
+    # The autogenerate keys are the autogenerate package's (compare_type, render_as_batch, ...).
+    autogenerate = {
+        "compare_type",
+        "compare_server_default",
+        "include_schemas",
+        "render_as_batch",
+        "user_module_prefix",
+    }
+    assert options - set(accepted_keys("orch")) - set(NOT_KEYS) - autogenerate == set()

@@ -29,7 +29,7 @@ def before_step(connection, step):
 
 def on_version_apply(ctx, step, heads, run_args):
     _log(
-        f"version {step.up_revision_id} upgrade={step.is_upgrade} "
+        f"version {step.up_revision_id} upgrade={step.is_upgrade} stamp={step.is_stamp} "
         f"from={list(step.source_revision_ids)} to={list(step.destination_revision_ids)} "
         f"heads={sorted(heads)}"
     )
@@ -55,16 +55,18 @@ def test_each_step_runs_between_the_hooks_with_alembics_arguments(
     config = project(tmp_path, database.url, STEP_HOOKS.replace("{fail_after}", "none"))
     assert orch("--config", str(config), "upgrade", "heads").exit_code == 0
     assert orch("--config", str(config), "downgrade", "a1").exit_code == 0
+    assert orch("--config", str(config), "stamp", "a2").exit_code == 0
     assert (tmp_path / "calls.txt").read_text().splitlines() == [
         "before a1 up",
-        "version a1 upgrade=True from=[] to=['a1'] heads=['a1']",
+        "version a1 upgrade=True stamp=False from=[] to=['a1'] heads=['a1']",
         "after a1 up",
         "before a2 up",
-        "version a2 upgrade=True from=['a1'] to=['a2'] heads=['a2']",
+        "version a2 upgrade=True stamp=False from=['a1'] to=['a2'] heads=['a2']",
         "after a2 up",
         "before a2 down",
-        "version a2 upgrade=False from=['a2'] to=['a1'] heads=['a1']",
+        "version a2 upgrade=False stamp=False from=['a2'] to=['a1'] heads=['a1']",
         "after a2 down",
+        "version a2 upgrade=True stamp=True from=['a1'] to=['a2'] heads=['a2']",
     ]
 
 

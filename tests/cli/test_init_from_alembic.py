@@ -204,3 +204,17 @@ def test_a_bad_alembic_ini_exits_2_naming_it(
     assert result.exit_code == 2
     assert fragment in result.stderr
     assert not (tmp_path / "orch.toml").exists()
+
+
+def test_an_existing_orch_toml_is_kept(tmp_path: Path, orch: Invoke) -> None:
+    ini = alembic_project(tmp_path, "sqlite:///app.db", None)
+    (tmp_path / "orch.toml").write_text("# mine\n")
+    result = orch("init", "--from-alembic", str(ini), "--service", "billing")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {tmp_path / 'orch.toml'} already exists")
+    assert (tmp_path / "orch.toml").read_text() == "# mine\n"
+    (tmp_path / "orch.toml").unlink()
+    assert orch("init", "--from-alembic", str(ini), "--service", "billing").exit_code == 0
+    text = (tmp_path / "orch.toml").read_text()
+    assert "[databases.billing]" in text
+    assert 'url = "${BILLING_DATABASE_URL:-sqlite:///app.db}"' in text

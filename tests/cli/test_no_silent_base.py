@@ -47,6 +47,8 @@ def test_a_version_table_by_another_name_is_found_and_named(
     blocked = json.loads(status.stdout)["databases"]["main"]["blocked"]
     assert "the version table alembic_version does not exist" in blocked
     assert 'app_version is one (at a1): set version_table = "app_version"' in blocked
+    current = orch("--config", str(config), "current")
+    assert current.stdout.splitlines()[1].startswith("  note: main: the version table")
     upgrade = orch("--config", str(config), "upgrade", "heads")
     assert upgrade.exit_code == 2
     assert 'set version_table = "app_version" in [databases.main]' in upgrade.stderr

@@ -144,7 +144,7 @@ def schema(url: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("project", [PLAIN, FLASK_MIGRATE], ids=lambda p: p.repository)
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql", "mariadb"])
 def test_orch_gives_the_schema_and_version_rows_alembic_gives(
     project: RealProject, kind: str, make_database: Any, tmp_path: Path, orch: Invoke
 ) -> None:

@@ -64,3 +64,26 @@ def test_scripts_alembic_would_skip_in_subfolders_are_named(tmp_path: Path) -> N
     adoption = adopt_alembic(project(tmp_path, "sqlalchemy.url = sqlite://\n"))
     notes = {note.setting: note.detail for note in adoption.not_carried}
     assert "1 script(s) below migrations/versions" in notes["recursive_version_locations"]
+
+
+def test_alembic_1_16_settings_in_pyproject_toml_are_read(tmp_path: Path) -> None:
+    (tmp_path / "alembic.ini").write_text("[alembic]\nsqlalchemy.url = sqlite:///a.db\n")
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.alembic]\n"
+        'script_location = "%(here)s/migrations"\n'
+        'version_locations = ["%(here)s/one", "two"]\n'
+        'post_write_hooks = [{name = "ruff", type = "exec"}]\n'
+    )
+    adoption = adopt_alembic(tmp_path / "alembic.ini")
+    adoption.path.write_text(adoption.text)
+    config = load_config(adoption.path, environ={})
+    assert {s.scripts for s in config.services.values()} == {tmp_path / "one", tmp_path / "two"}
+    skipped = {note.setting: note.detail for note in adoption.not_carried}
+    assert skipped["post_write_hooks"].startswith("ruff:")
+
+
+def test_the_multidb_templates_other_engines_are_named(tmp_path: Path) -> None:
+    ini = project(tmp_path, "databases = engine1, engine2\n")
+    skipped = {note.setting: note.detail for note in adopt_alembic(ini).not_carried}
+    assert skipped["databases"].startswith("engine1, engine2: the multidb template")

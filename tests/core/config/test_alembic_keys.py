@@ -117,3 +117,13 @@ def test_a_password_with_at_and_slash_reaches_the_driver_intact(tmp_path: Path) 
         "db.example",
         "app",
     )
+
+
+def test_a_command_that_never_connects_needs_no_url_variable(tmp_path: Path) -> None:
+    path = tmp_path / "orch.toml"
+    path.write_text(BASE.format(orch="", database="").replace("sqlite:///main.db", "${NOT_SET}"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert "NOT_SET is not set" in str(caught.value)
+    graph_only = load_config(path, environ={}, need_urls=False)
+    assert graph_only.databases["main"].url == "${NOT_SET}"

@@ -18,9 +18,10 @@ def options(ctx: typer.Context) -> GlobalOptions:
     return found if isinstance(found, GlobalOptions) else GlobalOptions()
 
 
-def load_project(ctx: typer.Context) -> Project:
-    """Load the configuration and the revision graph named by the global options."""
+def load_project(ctx: typer.Context, *, need_urls: bool = True) -> Project:
+    """Load the configuration and the revision graph named by the global options
+    (need_urls=False for a command that never connects: a url's unset variable is no error)."""
     from orch_core.project import Project
 
     given = options(ctx)
-    return Project.load(given.config, env=given.env)
+    return Project.load(given.config, env=given.env, need_urls=need_urls)

@@ -36,9 +36,13 @@ class Project:
         *,
         env: str | None = None,
         environ: Mapping[str, str] | None = None,
+        need_urls: bool = True,
     ) -> Project:
-        """Read the configuration and scan every service's scripts (header cache on disk)."""
-        config = load_config(config_path, env=env, environ=environ)
+        """Read the configuration and scan every service's scripts (header cache on disk).
+
+        need_urls=False: a url whose variable is not set is no error (the command never
+        connects)."""
+        config = load_config(config_path, env=env, environ=environ, need_urls=need_urls)
         folders = {name: service.scripts for name, service in config.services.items()}
         # Tens of thousands of small immutable objects and no reference cycles: the cyclic
         # collector would only walk them again and again (a tenth of a warm `heads`).

@@ -82,7 +82,7 @@ def verbose_block(graph: RevisionGraph, revision: Revision) -> str:
 def heads(ctx: typer.Context, as_json: bool = JSON, verbose: bool = VERBOSE) -> None:
     """Show the current heads of the revision graph."""
     with handled(as_json):
-        graph = load_project(ctx).graph
+        graph = load_project(ctx, need_urls=False).graph
         found = [graph.get(head) for head in graph.heads]
         if as_json:
             output.emit_json({"heads": [revision_document(r) for r in found]})
@@ -98,7 +98,7 @@ def heads(ctx: typer.Context, as_json: bool = JSON, verbose: bool = VERBOSE) -> 
 def branches(ctx: typer.Context, as_json: bool = JSON) -> None:
     """Show the branch points of the revision graph and the branches leaving them."""
     with handled(as_json):
-        graph = load_project(ctx).graph
+        graph = load_project(ctx, need_urls=False).graph
         points = [graph.get(point) for point in graph.branch_points]
         if as_json:
             documents = [
@@ -125,7 +125,7 @@ def history(
 ) -> None:
     """List revisions newest first."""
     with handled(as_json):
-        graph = load_project(ctx).graph
+        graph = load_project(ctx, need_urls=False).graph
         lower, upper = _split_range(rev_range)
         revisions = history_between(graph, lower, upper)
         if as_json:
@@ -162,7 +162,7 @@ def show(
 ) -> None:
     """Show revisions in full."""
     with handled(as_json):
-        graph = load_project(ctx).graph
+        graph = load_project(ctx, need_urls=False).graph
         found = [graph.get(resolve_single(graph, name)) for name in revisions]
         if as_json:
             output.emit_json({"revisions": [revision_document(r) for r in found]})

@@ -47,7 +47,8 @@ def init(
         help="Write orch.toml for the Alembic project of this alembic.ini, as it is.",
     ),
 ) -> None:
-    """Create orch.toml, envs/local.toml and a first service with its labelled base."""
+    """Create orch.toml, envs/local.toml and a first service with its labelled base; with
+    --from-alembic, write orch.toml for an existing Alembic project instead."""
     if from_alembic:
         _init_from_alembic(directory, service)
         return

@@ -55,6 +55,8 @@ def current(
             at = ", ".join(state.current) or "<base>"
             head = " (head)" if state.at_heads else ""
             output.line(f"{state.database}: {at}{head}")
+            if state.blocked:  # `<base>` above may be a version table configured wrong
+                output.line(f"  note: {state.blocked}")
 
 
 def status(

@@ -72,6 +72,10 @@ def adopt_alembic(ini_path: Path, service: str = "app") -> Adoption:
     names = [name for name, _ in services]
     database = (f"url = {_toml(url)}", f"services = {_toml(names)}")
     tables.append(_Table(f"[databases.{service}]", database))
+    if ini.other_databases:
+        engines = ", ".join(ini.other_databases)
+        note = f"{engines}: the multidb template; only [databases.{service}] is written"
+        skipped.append(Note("alembic.ini", "databases", note))
     if ini.flask_migrate:
         where = os.path.relpath(ini.script_location, root)
         note = f"not set: {where}, the folder of alembic.ini, as Flask-Migrate takes it"

@@ -41,6 +41,7 @@ NOT_KEYS: dict[str, str] = {
     "downgrade_token": _AUTOGEN_RENDERING,
     "alembic_module_prefix": _AUTOGEN_RENDERING,
     "sqlalchemy_module_prefix": _AUTOGEN_RENDERING,
+    "autogenerate_plugins": "not supported: orch's autogenerate compares what it compares",
 }
 
 

@@ -30,15 +30,18 @@ import hashlib
 import importlib
 import importlib.util
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orch_core.config.model import HooksReference, HooksSource, OrchConfig
 from orch_core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 # The functions a hooks module may define; per database (connections), the rest per service.
 CONNECTION_HOOKS = ("connect_args", "password", "on_connect")
@@ -102,16 +105,16 @@ class Hooks:
     """The functions one hooks module defines; None for each it does not."""
 
     source: str = ""
-    target_metadata: Hook | None = None
-    include_object: Hook | None = None
-    include_name: Hook | None = None
-    process_revision_directives: Hook | None = None
-    on_version_apply: Hook | None = None
-    before_step: Hook | None = None
-    after_step: Hook | None = None
-    connect_args: Hook | None = None
-    password: Hook | None = None
-    on_connect: Hook | None = None
+    target_metadata: Callable[[], Any] | None = None  # MetaData or a sequence of them
+    include_object: Callable[[Any, str | None, str, bool, Any], bool] | None = None
+    include_name: Callable[[str | None, str, Mapping[str, str | None]], bool] | None = None
+    process_revision_directives: Callable[[Any, Any, list[Any]], None] | None = None
+    on_version_apply: Callable[..., None] | None = None  # called with Alembic's keywords
+    before_step: Callable[[Connection, VersionStep], None] | None = None
+    after_step: Callable[[Connection, VersionStep], None] | None = None
+    connect_args: Callable[[str], Mapping[str, object]] | None = None
+    password: Callable[[str], str] | None = None
+    on_connect: Callable[[str, Any], None] | None = None
 
     def over(self, fallback: Hooks) -> Hooks:
         """Return these hooks with fallback's functions where these define none."""

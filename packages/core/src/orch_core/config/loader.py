@@ -86,8 +86,12 @@ def load_config(
     env: str | None = None,
     environ: Mapping[str, str] | None = None,
     start: Path | None = None,
+    need_urls: bool = True,
 ) -> OrchConfig:
-    """Load, overlay, interpolate and type a project's configuration."""
+    """Load, overlay, interpolate and type a project's configuration.
+
+    need_urls=False keeps a url whose variable is not set as it is written, for commands that
+    never connect: `heads` and `history` work without the variables a url reads."""
     environ = os.environ if environ is None else environ
     env = env or environ.get(ENV_VARIABLE) or None
     if path is None:
@@ -102,7 +106,7 @@ def load_config(
     for source in sources:
         _check_keys(source)
     merged = _merge(*(source.data for source in sources))
-    return _build(merged, sources, environ)
+    return _build(merged, sources, environ, need_urls=need_urls)
 
 
 def _project_table(path: Path) -> dict[str, Any]:
@@ -208,7 +212,9 @@ def _origin(sources: list[_Source], *keys: str) -> Path:
     return sources[0].path
 
 
-def _build(data: dict[str, Any], sources: list[_Source], environ: Mapping[str, str]) -> OrchConfig:
+def _build(
+    data: dict[str, Any], sources: list[_Source], environ: Mapping[str, str], *, need_urls: bool
+) -> OrchConfig:
     root = sources[0].path.parent
     defaults = data.get("orch", {})
     services = {
@@ -221,7 +227,7 @@ def _build(data: dict[str, Any], sources: list[_Source], environ: Mapping[str, s
     }
     project_hooks = _hooks_reference(defaults, sources, "orch")
     databases = {
-        name: _database(name, table, defaults, services, sources, environ)
+        name: _database(name, table, defaults, services, sources, environ, need_url=need_urls)
         for name, table in data.get("databases", {}).items()
     }
     databases = {
@@ -296,9 +302,11 @@ def _database(  # noqa: PLR0917 - private builder over the parts of one table
     services: dict[str, ServiceConfig],
     sources: list[_Source],
     environ: Mapping[str, str],
+    *,
+    need_url: bool,
 ) -> DatabaseConfig:
     prefix = ("databases", name)
-    url = anchor_url(_text(table, sources, environ, *prefix, "url"), sources[0].path.parent)
+    url = anchor_url(_url(table, sources, environ, name, need_url), sources[0].path.parent)
     if "services" not in table:
         raise ConfigError("is required", _origin(sources, *prefix), f"databases.{name}.services")
     for service in table["services"]:
@@ -350,6 +358,23 @@ def _transaction_mode(
             key,
         )
     return alembic
+
+
+def _url(
+    table: dict[str, Any],
+    sources: list[_Source],
+    environ: Mapping[str, str],
+    name: str,
+    need_url: bool,
+) -> str:
+    """Return a database's url, interpolated; unless needed, one whose variable is not set
+    stays as written (a command that never connects has no use for it)."""
+    try:
+        return _text(table, sources, environ, "databases", name, "url")
+    except ConfigError:
+        if need_url or "url" not in table:
+            raise
+        return str(table["url"])
 
 
 def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -> None:

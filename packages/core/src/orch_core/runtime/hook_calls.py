@@ -55,14 +55,15 @@ def before_step(hooks: Hooks, connection: sa.Connection, step: VersionStep) -> N
         hooks.before_step(connection, step)
 
 
-def after_step(
-    hooks: Hooks,
-    context: MigrationContext,
-    step: VersionStep,
-    heads: tuple[str, ...] | None,
+def version_applied(
+    hooks: Hooks, context: MigrationContext, step: VersionStep, heads: tuple[str, ...] | None
 ) -> None:
-    """Call on_version_apply (Alembic's keywords) then after_step, if the hooks define them."""
+    """Call on_version_apply with Alembic's keywords, if the hooks define it."""
     if hooks.on_version_apply is not None:
         hooks.on_version_apply(ctx=context, step=step, heads=set(heads or ()), run_args={})
-    if hooks.after_step is not None and context.connection is not None:
-        hooks.after_step(context.connection, step)
+
+
+def after_step(hooks: Hooks, connection: sa.Connection, step: VersionStep) -> None:
+    """Call the hooks' after_step, if they define one."""
+    if hooks.after_step is not None:
+        hooks.after_step(connection, step)

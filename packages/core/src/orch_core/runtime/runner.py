@@ -31,6 +31,7 @@ from orch_core.runtime.hook_calls import (
     after_step,
     attach_connection_hooks,
     before_step,
+    version_applied,
     version_step,
 )
 from orch_core.runtime.locks import migration_lock
@@ -190,7 +191,7 @@ class DatabaseRunner:
                 )
             after = self.recorder.current_heads(conn)
             stamped = VersionStep(self.config.name, target, "stamp", after, before)
-            after_step(self.hooks.project, MigrationContext.online(conn), stamped, after)
+            version_applied(self.hooks.project, MigrationContext.online(conn), stamped, after)
         self.log.info(Event.STAMP_APPLIED, before=list(before), after=list(after))
         return DatabaseResult(self.config.name, before, after, ())
 
@@ -323,7 +324,8 @@ class DatabaseRunner:
         module.function(step.direction)()
         self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
         heads = self.recorder.heads(conn) if hooks.on_version_apply else None
-        after_step(hooks, context, info, heads)
+        version_applied(hooks, context, info, heads)
+        after_step(hooks, conn, info)
 
     def _fail(
         self,
