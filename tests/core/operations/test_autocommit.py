@@ -155,3 +155,19 @@ def test_sql_output_without_transactional_ddl_has_no_commit(
     assert "COMMIT;" not in out
     assert "BEGIN;" not in out
     assert "CREATE INDEX ix_t_a ON t (a);" in out
+
+
+def test_a_script_without_a_transaction_in_a_per_run_transaction(
+    database: TestDatabase, tmp_path: Path
+) -> None:
+    outside = Script("a2", "a1", upgrade='op.add_column("t", sa.Column("a", sa.Integer))')
+    runner = runner_for(tmp_path, database, [BASE, outside], transaction_mode="per-run")
+    script = tmp_path / "services" / "app" / "a2_rev.py"
+    script.write_text(
+        outside.text().replace("def upgrade", "transactional = False\n\n\ndef upgrade")
+    )
+    try:
+        assert runner.migrate("up", "heads").after == ("a2",)
+    finally:
+        runner.dispose()
+    assert _column_names(database) == ["id", "a"]

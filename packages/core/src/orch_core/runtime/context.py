@@ -137,13 +137,14 @@ class MigrationContext:
 
         The transaction is begun without a context manager, as Alembic's is, so that the
         script may commit it (`op.get_bind().commit()`) or leave it for an autocommit block;
-        what is open at the end is committed. `nested`: the run's transaction holds the step.
+        what is open at the end is committed. `nested`: the run's transaction holds the step
+        (a script's `transactional = False` included, as before).
         """
         connection = self.connection
         if connection is None:
             yield from self._offline_transaction(transactional)
             return
-        if not transactional:
+        if not transactional and not nested:
             self.committed_early = True
             yield from _autocommit(connection)
             return
