@@ -60,6 +60,19 @@ _CORE_ERRORS: tuple[tuple[type[core.OrchError], str, str, int], ...] = (
     (core.ConfigError, "config_error", "fix the key named above", EXIT_BAD_INPUT),
     (core.ScriptError, "script_error", "fix the revision script named above", EXIT_BAD_INPUT),
     (
+        core.NotAtHeads,
+        "not_at_heads",
+        "upgrade the database to its heads first (`orch upgrade --db NAME heads`)",
+        EXIT_FAILED,
+    ),
+    (
+        core.NoMetadata,
+        "no_metadata",
+        'name the models: metadata = "pkg.models:Base.metadata" under [services.NAME]',
+        EXIT_BAD_INPUT,
+    ),
+    (core.RevisionRequestError, "bad_revision", "see `orch revision --help`", EXIT_BAD_INPUT),
+    (
         core.DatabaseCycle,
         "database_cycle",
         "a depends_on across databases must point one way: move the revisions so it does",

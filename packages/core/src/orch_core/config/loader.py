@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orch_core.config.autogenerate import (
+    AUTOGENERATE_KEYS,
+    SCRIPT_NAMING_KEYS,
+    SERVICE_ONLY_KEYS,
+    autogenerate_config,
+)
 from orch_core.config.interpolation import UndefinedVariable, interpolate
 from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
@@ -34,8 +40,15 @@ _ORCH_KEYS: dict[str, tuple[type, ...]] = {
     "history_table": (str, bool),
     "lock_timeout": (int, float),
     "transaction_mode": (str,),
+    "python_path": (list,),
+    **AUTOGENERATE_KEYS,
+    **SCRIPT_NAMING_KEYS,
 }
-_SERVICE_KEYS: dict[str, tuple[type, ...]] = {"scripts": (str,)}
+_SERVICE_KEYS: dict[str, tuple[type, ...]] = {
+    "scripts": (str,),
+    **SERVICE_ONLY_KEYS,
+    **AUTOGENERATE_KEYS,
+}
 _DATABASE_KEYS: dict[str, tuple[type, ...]] = {
     "url": (str,),
     "services": (list,),
@@ -204,7 +217,9 @@ def _build(data: dict[str, Any], sources: list[_Source], environ: Mapping[str, s
     defaults = data.get("orch", {})
     services = {
         name: ServiceConfig(
-            name, root / _text(table, sources, environ, "services", name, "scripts")
+            name,
+            root / _text(table, sources, environ, "services", name, "scripts"),
+            autogenerate_config(defaults, table),
         )
         for name, table in data.get("services", {}).items()
     }
@@ -227,6 +242,9 @@ def _build(data: dict[str, Any], sources: list[_Source], environ: Mapping[str, s
         concurrency=concurrency,
         audit_log=root / audit_log if audit_log else None,
         header_cache=root / header_cache if header_cache else None,
+        python_path=tuple(root / folder for folder in defaults.get("python_path", ())),
+        file_template=defaults.get("file_template", "%(rev)s_%(slug)s"),
+        truncate_slug_length=defaults.get("truncate_slug_length", 40),
     )
 
 
