@@ -171,3 +171,26 @@ def test_alembic_runs_a_script_orch_wrote(orch: Invoke, tmp_path: Path) -> None:
         columns = {c["name"] for c in sa.inspect(connection).get_columns("users")}
     engine.dispose()
     assert columns == {"id", "email"}
+
+
+def test_own_tables_under_their_configured_names_are_never_drift(
+    orch: Invoke, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    write_model_project(
+        tmp_path,
+        {"app": url},
+        write_models(tmp_path, USERS),
+        service_extra={"exclude_tables": ["legacy"]},
+        orch_extra={"version_table": "app_version", "history_table": "app_history"},
+    )
+    assert orch("revision", "--autogenerate", "-m", "users").exit_code == 0
+    assert orch("upgrade", "heads").exit_code == 0
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE legacy (id INTEGER PRIMARY KEY)"))
+    assert {"app_version", "app_history", "legacy"} <= _tables(url)
+    engine.dispose()
+    result = orch("check", "--json")
+    assert result.exit_code == 0, result.stdout
+    assert orch("revision", "--autogenerate", "-m", "again").stdout.startswith("no changes")

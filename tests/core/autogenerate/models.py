@@ -32,6 +32,8 @@ def models(variant: str | None = None, schema: str | None = None) -> sa.MetaData
     )
     if variant == "column":
         users.append_column(sa.Column("nickname", sa.String(30)))
+    if variant == "created":
+        users.append_column(sa.Column("created", sa.DateTime, server_default=sa.func.now()))
     orders = sa.Table(
         "orders",
         metadata,
@@ -43,7 +45,7 @@ def models(variant: str | None = None, schema: str | None = None) -> sa.MetaData
             nullable=False,
         ),
         sa.Column("ref_id", sa.Integer, *([sa.ForeignKey("users.id")] if variant == "fk" else [])),
-        sa.Column("total", sa.Numeric(10, 2)),
+        sa.Column("total", sa.Numeric(12 if variant == "numeric" else 10, 2)),
         sa.Column("note", sa.String(50), server_default="n/a" if variant == "default" else None),
         sa.Index(None, "note", unique=variant == "unique_index"),
     )
@@ -82,6 +84,8 @@ CASES: list[Case] = [
     ("modify_type", None, "type", {"modify_type"}, ALL),
     ("modify_type_back", "type", None, {"modify_type"}, ALL),
     ("modify_nullable", None, "nullable", {"modify_nullable"}, ALL),
+    ("modify_precision", None, "numeric", {"modify_type"}, ALL),
+    ("add_column_default_now", None, "created", {"add_column"}, ALL),
     ("modify_default", None, "default", {"modify_default"}, ALL),
     ("remove_default", "default", None, {"modify_default"}, ALL),
     ("modify_comment", None, "comment", {"modify_comment"}, WITH_COMMENTS),

@@ -158,7 +158,8 @@ def _check_lines(checks: list[DatabaseCheck]) -> list[str]:
             lines.append(f"{found.database}: {len(found.drift)} difference(s) from the models:")
             lines += [f"  {change.describe()}" for change in found.drift]
     if not any(c.failed for c in checks):
-        lines.append("every database is at its heads and matches its models")
+        models = " and matches its models" if any(c.compared for c in checks) else ""
+        lines.append(f"every database is at its heads{models}")
     return lines
 
 

@@ -7,7 +7,7 @@ rendering needs: the model's side for what is added, the database's side for wha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -62,6 +62,10 @@ class Change:
     model_table: sa.Table | None = field(default=None, compare=False, repr=False)
     db_table: sa.Table | None = field(default=None, compare=False, repr=False)
     constraint: Constraint | None = field(default=None, compare=False, repr=False)
+
+    def detached(self) -> Change:
+        """Return the change without the SQLAlchemy objects (a report keeps no schema alive)."""
+        return replace(self, model_table=None, db_table=None, constraint=None)
 
     def report(self) -> dict[str, str]:
         """Return the difference as `check --json` shows it (fields that apply only)."""

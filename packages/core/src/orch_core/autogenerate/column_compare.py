@@ -153,4 +153,6 @@ def _normal_default(text: str | None) -> str | None:
         text = text[1:-1].strip()
     if re.fullmatch(r"'-?\d+(\.\d+)?'", text):
         text = text[1:-1]
-    return text.lower().replace("current_timestamp()", "current_timestamp")
+    text = text.lower()
+    # One function, three spellings: MariaDB reports now() back as current_timestamp().
+    return re.sub(r"^(now\(\)|current_timestamp\(\))$", "current_timestamp", text)

@@ -69,8 +69,9 @@ def check_database(
         pending = tuple(step.revision for step in runner.plan("up", "heads", heads).steps)
         if pending or not target.has_models:
             return DatabaseCheck(database.name, runner.url, pending, (), compared=False)
-        drift = compare_database(runner, target)
-        return DatabaseCheck(database.name, runner.url, (), tuple(drift), compared=True)
+        # Detached: a fleet's reflected schemas are freed as each database is done.
+        drift = tuple(change.detached() for change in compare_database(runner, target))
+        return DatabaseCheck(database.name, runner.url, (), drift, compared=True)
     except sa.exc.OperationalError as exc:
         reason = mask_text(str(exc.orig or exc)).strip().splitlines()[0]
         return DatabaseCheck(database.name, runner.url, (), (), False, f"cannot connect: {reason}")
