@@ -27,6 +27,13 @@ def models(variant: str | None = None, schema: str | None = None) -> sa.MetaData
         ),
         sa.Column("email", sa.String(100), nullable=False),
         sa.Column("age", sa.Integer, index=variant == "index"),
+        # Types each database spells its own way, which must not read as changes.
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("bio", sa.Text),
+        sa.Column("born", sa.Date),
+        sa.Column("seen", sa.DateTime(timezone=True)),
+        sa.Column("settings", sa.JSON),
+        sa.Column("score", sa.Float),
         sa.UniqueConstraint("email"),
         comment="people" if variant == "table_comment" else None,
     )
@@ -60,12 +67,13 @@ def models(variant: str | None = None, schema: str | None = None) -> sa.MetaData
             sa.Column("user_id", sa.ForeignKey("users.id")),
             sa.Index(None, "label"),
         )
-    if variant == "enum":
+    if variant in {"enum", "enum_more"}:
+        values = ("happy", "sad", "bored") if variant == "enum_more" else ("happy", "sad")
         sa.Table(
             "moods",
             metadata,
             sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("mood", sa.Enum("happy", "sad", name="mood_kind")),
+            sa.Column("mood", sa.Enum(*values, name="mood_kind")),
         )
     if variant == "schema":
         sa.Table("audit", metadata, sa.Column("id", sa.Integer, primary_key=True), schema=schema)
@@ -100,6 +108,7 @@ CASES: list[Case] = [
     ("remove_fk", "fk", None, {"remove_fk"}, ALL),
     ("fk_ondelete", None, "fk_ondelete", {"add_fk", "remove_fk"}, ALL),
     ("enum_table", None, "enum", {"add_table"}, ALL),
+    ("enum_values", "enum", "enum_more", {"modify_type"}, ("mariadb",)),
 ]
 
 # Where a database reports a case differently, as Alembic does too: MySQL and MariaDB keep a

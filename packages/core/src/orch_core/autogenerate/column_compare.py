@@ -155,4 +155,6 @@ def _normal_default(text: str | None) -> str | None:
         text = text[1:-1]
     text = text.lower()
     # One function, three spellings: MariaDB reports now() back as current_timestamp().
-    return re.sub(r"^(now\(\)|current_timestamp\(\))$", "current_timestamp", text)
+    text = re.sub(r"^(now\(\)|current_timestamp\(\))$", "current_timestamp", text)
+    # MySQL and MariaDB store a boolean default `true` as 1 (Alembic reports it as a change).
+    return {"true": "1", "false": "0"}.get(text, text)
