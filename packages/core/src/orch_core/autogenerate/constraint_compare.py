@@ -1,10 +1,12 @@
 """Compare one table's indexes, unique constraints and foreign keys with the database's.
 
-Unique constraints and unique indexes are one family: MySQL and MariaDB report a model's
-UNIQUE constraint as a unique index, PostgreSQL a unique index backing a constraint as the
-constraint, so a model's unique matches a reflected one of either kind with its name (or, when
-either side is unnamed, as SQLite reports inline constraints, with its columns). An index MySQL
-made for a foreign key is the database's, not a change.
+A model's index or unique constraint matches the reflected one of its name, or, when the model
+leaves it unnamed, one with its columns. A unique index and a UNIQUE constraint are different
+objects on PostgreSQL and SQLite (one is dropped and the other made, as Alembic proposes), and
+one object on MySQL and MariaDB, which keep a UNIQUE constraint as a unique index. A reflected
+constraint without a name (SQLite's inline UNIQUE) that nothing matches is left alone: it can
+be neither told apart nor dropped by name. An index MySQL made for a foreign key is the
+database's, not a change.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def compare_indexes_and_uniques(
     matched_db: set[int] = set()
     added: list[_UniqueLike] = []
     for item in wanted:
-        partner = _partner(item, found, matched_db)
+        partner = _partner(item, found, matched_db, dialect)
         if partner is None:
             added.append(item)
             continue
@@ -70,7 +72,7 @@ def compare_indexes_and_uniques(
             yield _unique_change(partner, db, removed=True)
             added.append(item)
     for item in found:
-        if id(item) not in matched_db:
+        if id(item) not in matched_db and constraint_name(item) is not None:
             yield _unique_change(item, db, removed=True)
     for item in added:
         yield _unique_change(item, model, removed=False)
@@ -133,24 +135,20 @@ def _is_fk_index(item: _UniqueLike, fk_shapes: set[tuple[str | None, tuple[str, 
 
 
 def _partner(
-    item: _UniqueLike, found: Sequence[_UniqueLike], taken: set[int]
+    item: _UniqueLike, found: Sequence[_UniqueLike], taken: set[int], dialect: sa.Dialect
 ) -> _UniqueLike | None:
     """Return the reflected index or unique the model's item stands for, if any."""
-    free = [candidate for candidate in found if id(candidate) not in taken]
     name = constraint_name(item)
+    any_kind = dialect.name == "mysql"
+    free = [
+        candidate
+        for candidate in found
+        if id(candidate) not in taken and (any_kind or type(candidate) is type(item))
+    ]
     if name is not None:
-        for candidate in free:
-            if constraint_name(candidate) == name:
-                return candidate
+        return next((c for c in free if constraint_name(c) == name), None)
     shape = _Shape.of(item)
-    for candidate in free:
-        unnamed = name is None or constraint_name(candidate) is None
-        both_unique_kinds = isinstance(item, sa.UniqueConstraint) or isinstance(
-            candidate, sa.UniqueConstraint
-        )
-        if unnamed and both_unique_kinds and _Shape.of(candidate) == shape:
-            return candidate
-    return None
+    return next((c for c in free if _Shape.of(c) == shape), None)
 
 
 def _object_type(item: Constraint) -> str:
