@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 
@@ -101,7 +102,7 @@ def compare_column(
         yield _modify(ChangeKind.MODIFY_NULLABLE, where, str(db.nullable), str(model.nullable))
     if options.compare_server_default:
         found, wanted = _default_text(db, dialect), _default_text(model, dialect)
-        if not _same_default(db, model, found, wanted):
+        if not _same_default(db, found, wanted, postgresql=dialect.name == "postgresql"):
             yield _modify(ChangeKind.MODIFY_DEFAULT, where, found, wanted)
     if dialect.supports_comments and (db.comment or None) != (model.comment or None):
         yield _modify(ChangeKind.MODIFY_COMMENT, where, db.comment, model.comment)
@@ -130,14 +131,24 @@ def _default_text(column: sa.Column[object], dialect: sa.Dialect) -> str | None:
 
 
 def _same_default(
-    db: sa.Column[object], model: sa.Column[object], found: str | None, wanted: str | None
+    db: sa.Column[object], found: str | None, wanted: str | None, *, postgresql: bool
 ) -> bool:
     """Return whether two server defaults are the same once each database's spelling is removed."""
     if found is None and wanted is None:
         return True
     if wanted is None and found is not None and _is_sequence_default(db, found):
         return True  # PostgreSQL's SERIAL default, which the model gets from autoincrement
-    return _normal_default(found) == _normal_default(wanted)
+    found, wanted = _normal_default(found), _normal_default(wanted)
+    # PostgreSQL says 1.50 for 1.5 (Alembic asks the server there; elsewhere it compares text).
+    return found == wanted or (postgresql and _same_number(found, wanted))
+
+
+def _same_number(found: str | None, wanted: str | None) -> bool:
+    """Return whether both defaults are numbers of one value."""
+    try:
+        return Decimal(found or "") == Decimal(wanted or "")
+    except InvalidOperation:
+        return False
 
 
 def _is_sequence_default(column: sa.Column[object], text: str) -> bool:
