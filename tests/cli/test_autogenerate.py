@@ -194,3 +194,22 @@ def test_own_tables_under_their_configured_names_are_never_drift(
     result = orch("check", "--json")
     assert result.exit_code == 0, result.stdout
     assert orch("revision", "--autogenerate", "-m", "again").stdout.startswith("no changes")
+
+
+def test_autogenerate_asks_which_database_when_a_service_has_several(
+    orch: Invoke, tmp_path: Path
+) -> None:
+    write_model_project(
+        tmp_path,
+        {"eu": "sqlite:///eu.db", "us": "sqlite:///us.db"},
+        write_models(tmp_path, USERS),
+    )
+    ambiguous = orch("revision", "--autogenerate", "-m", "users")
+    assert ambiguous.exit_code == 2
+    assert "service app is in: eu, us" in ambiguous.stderr
+    assert "--db" in ambiguous.stderr
+    no_traceback(ambiguous)
+    chosen = orch("revision", "--autogenerate", "-m", "users", "--db", "us")
+    assert chosen.exit_code == 0, chosen.output
+    assert "detected add_table users" in chosen.stdout
+    assert not (tmp_path / "eu.db").exists()  # only the database compared was touched
