@@ -75,6 +75,16 @@ def models(variant: str | None = None, schema: str | None = None) -> sa.MetaData
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("mood", sa.Enum(*values, name="mood_kind")),
         )
+    if variant == "generated":
+        totals = sa.Table(
+            "totals",
+            metadata,
+            sa.Column("id", sa.Integer, sa.Identity(start=10), primary_key=True),
+            sa.Column("net", sa.Numeric(10, 2), nullable=False),
+            sa.Column("gross", sa.Numeric(10, 2), sa.Computed("net * 1.2", persisted=True)),
+            sa.Column("label", sa.String(30)),
+        )
+        sa.Index("ix_totals_lower_label", sa.func.lower(totals.c.label))
     if variant == "schema":
         sa.Table("audit", metadata, sa.Column("id", sa.Integer, primary_key=True), schema=schema)
     return metadata
@@ -108,6 +118,7 @@ CASES: list[Case] = [
     ("remove_fk", "fk", None, {"remove_fk"}, ALL),
     ("fk_ondelete", None, "fk_ondelete", {"add_fk", "remove_fk"}, ALL),
     ("enum_table", None, "enum", {"add_table"}, ALL),
+    ("generated_table", None, "generated", {"add_table", "add_index"}, ("postgresql",)),
     ("enum_values", "enum", "enum_more", {"modify_type"}, ("mariadb",)),
 ]
 

@@ -306,26 +306,16 @@ class _OpBuilder:
         table = item.table
         assert isinstance(table, sa.Table)
         if isinstance(item, sa.Index) and not unique:
-            columns = [getattr(e, "name", str(e)) for e in item.expressions]
+            elements = [self.writer.index_element(e) for e in item.expressions]
             keywords = (f"unique={bool(item.unique)}", *_index_keywords(item))
+            arguments = (f"[{', '.join(elements)}]",)
             return Call(
-                "create_index",
-                table.name,
-                table.schema,
-                item.name,
-                True,
-                (repr(columns),),
-                keywords,
+                "create_index", table.name, table.schema, item.name, True, arguments, keywords
             )
         if isinstance(item, sa.UniqueConstraint | sa.Index):
-            columns = [column.name for column in item.columns]
+            columns = (repr([column.name for column in item.columns]),)
             return Call(
-                "create_unique_constraint",
-                table.name,
-                table.schema,
-                item.name,
-                True,
-                (repr(columns),),
+                "create_unique_constraint", table.name, table.schema, item.name, True, columns
             )
         return self._create_foreign_key(item, table)
 

@@ -97,6 +97,9 @@ class SourceWriter:
     def column(self, column: sa.Column[Any], *, reflected: bool = False) -> str:
         """Return `sa.Column(...)` for a column of the models or of the database."""
         parts = [repr(column.name), self.type_(column.type)]
+        generated = self._generated(column)
+        if generated is not None:
+            parts.append(generated)
         if reflected and column.autoincrement is False and column.primary_key:
             parts.append("autoincrement=False")
         parts.append(f"nullable={column.nullable}")
@@ -106,6 +109,35 @@ class SourceWriter:
         if column.comment:
             parts.append(f"comment={column.comment!r}")
         return f"sa.Column({', '.join(parts)})"
+
+    def _generated(self, column: sa.Column[Any]) -> str | None:
+        """Return `sa.Computed(...)` or `sa.Identity(...)` for a generated column."""
+        if isinstance(column.computed, sa.Computed):
+            persisted = column.computed.persisted
+            extra = "" if persisted is None else f", persisted={persisted}"
+            return f"sa.Computed({self.expression(column.computed.sqltext)!r}{extra})"
+        if isinstance(column.identity, sa.Identity):
+            identity = column.identity
+            options = [f"always={identity.always}"]
+            for key in ("start", "increment", "minvalue", "maxvalue", "cycle"):
+                value = getattr(identity, key, None)
+                if value is not None:
+                    options.append(f"{key}={value!r}")
+            return f"sa.Identity({', '.join(options)})"
+        return None
+
+    def expression(self, clause: object) -> str:
+        """Return a SQL expression as this dialect writes it, values inlined."""
+        if isinstance(clause, str):
+            return clause
+        compile_kwargs = {"literal_binds": True, "include_table": False}
+        return str(clause.compile(dialect=self.dialect, compile_kwargs=compile_kwargs))  # type: ignore[attr-defined]
+
+    def index_element(self, element: object) -> str:
+        """Return an index's column as its name, or an expression as `sa.text(...)`."""
+        if isinstance(element, sa.Column):
+            return repr(element.name)
+        return f"sa.text({self.expression(element)!r})"
 
     def table_constraint(self, constraint: sa.Constraint, owner: str = "op") -> str | None:
         """Return a constraint as create_table takes it (None for one it leaves to columns)."""
