@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
-from tests.support.projects import _toml
+
+def _toml(value: object) -> str:
+    """Return a TOML value: JSON's strings, numbers, booleans and lists are TOML's too."""
+    return json.dumps(value)
+
 
 MODELS_HEADER = """import sqlalchemy as sa
 
