@@ -67,6 +67,16 @@ _ADVICE: Mapping[type[Exception], _Advice] = MappingProxyType(
         ),
         core.ConfigError: _Advice("fix the key named above", code="config_error"),
         core.ScriptError: _Advice("fix the revision script named above", code="script_error"),
+        core.NotAtHeads: _Advice(
+            "upgrade the database to its heads first (`orch upgrade --db NAME heads`)",
+            EXIT_FAILED,
+            "not_at_heads",
+        ),
+        core.NoMetadata: _Advice(
+            'name the models: metadata = "pkg.models:Base.metadata" under [services.NAME]',
+            code="no_metadata",
+        ),
+        core.RevisionRequestError: _Advice("see `orch revision --help`", code="bad_revision"),
         core.DatabaseCycle: _Advice(
             "a depends_on across databases must point one way: move the revisions so it does",
             code="database_cycle",

@@ -254,3 +254,48 @@ def _elsewhere_message(
 
 def _dotted(schema: str | None, table: str) -> str:
     return f"{schema}.{table}" if schema else table
+
+
+class MetadataNotFound(ConfigError):
+    """A service's `metadata` names a module or attribute that does not exist."""
+
+
+class MetadataImportFailed(ConfigError):
+    """Importing a service's models raised; carries the module's own error."""
+
+    def __init__(self, message: str, path: Path | None, key: str, module: str) -> None:
+        super().__init__(message, path, key)
+        self.module = module
+
+
+class NotAtHeads(OrchError):
+    """Autogenerate needs the database at its heads: the comparison would propose old work."""
+
+    def __init__(self, database: str, current: tuple[str, ...], heads: tuple[str, ...]) -> None:
+        at = ", ".join(current) or "<base>"
+        super().__init__(
+            f"Target database is not up to date: {database} is at {at}, its heads are "
+            f"{', '.join(heads)}"
+        )
+        self.database = database
+        self.current = current
+        self.heads = heads
+
+
+class NoMetadata(OrchError):
+    """Autogenerate or a drift check was asked of services that name no metadata."""
+
+    def __init__(self, services: tuple[str, ...]) -> None:
+        super().__init__(
+            f"no models to compare: service(s) {', '.join(services)} set no `metadata` key"
+        )
+        self.services = services
+
+
+class RevisionRequestError(OrchError):
+    """A new revision cannot be made as asked; `remedy` says what would make it possible."""
+
+    def __init__(self, reason: str, remedy: str) -> None:
+        super().__init__(f"{reason}: {remedy}")
+        self.reason = reason
+        self.remedy = remedy

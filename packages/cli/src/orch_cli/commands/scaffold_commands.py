@@ -9,7 +9,6 @@ import typer
 from orch_cli import output
 from orch_cli.context import load_project
 from orch_cli.errors import EXIT_BAD_INPUT, handled
-from orch_cli.scripts import NewScript, write_script
 from orch_graph.targets import resolve_single
 
 _CONFIG = """[orch]
@@ -60,6 +59,8 @@ def init(
     config.write_text(_CONFIG.format(service=service, scripts=scripts), encoding="utf-8")
     (directory / "envs").mkdir(exist_ok=True)
     (directory / "envs" / "local.toml").write_text(_LOCAL_ENV.format(service=service), "utf-8")
+    from orch_core.autogenerate.script_writer import NewScript, write_script
+
     base = write_script(
         NewScript(directory / scripts, f"create {service}", (), branch_labels=(service,))
     )
@@ -99,46 +100,42 @@ def revision(
     depends_on: list[str] = typer.Option([], "--depends-on", help="Revisions it depends on."),
     rev_id: str | None = typer.Option(None, "--rev-id", help="Use this revision id."),
     branch_label: list[str] = typer.Option([], "--branch-label", help="Labels for it."),
+    autogenerate: bool = typer.Option(
+        False, "--autogenerate", help="Fill it in from the difference between models and database."
+    ),
+    db: str | None = typer.Option(
+        None, "--db", help="The database to compare with (autogenerate); default: the service's."
+    ),
+    allow_empty: bool = typer.Option(
+        False,
+        "--allow-empty",
+        help="With --autogenerate, write the script even if nothing differs.",
+    ),
 ) -> None:
     """Create a new revision script and print its path."""
+    from orch_core.autogenerate.revision import make_revision
+    from orch_core.autogenerate.revision_request import RevisionRequest
+
+    request = RevisionRequest(
+        message=message,
+        service=service,
+        head=head,
+        splice=splice,
+        depends_on=tuple(depends_on),
+        rev_id=rev_id,
+        branch_labels=tuple(branch_label),
+        autogenerate=autogenerate,
+        database=db,
+        allow_empty=allow_empty,
+    )
     with handled():
-        project = load_project(ctx)
-        graph = project.graph
-        name = service or _only_service(list(project.config.services))
-        if name not in project.config.services:
-            _fail(f"unknown service {name!r}", f"services: {', '.join(project.config.services)}")
-        service_heads = graph.service_heads(name)
-        if head is not None and (head == "base" or head.endswith("@base")):
-            down: tuple[str, ...] = ()  # a new branch of its own, from base
-        elif head == "heads":
-            down = tuple(service_heads)  # as Alembic: on every head at once, merging them
-        elif head is not None:
-            parent = resolve_single(graph, head)
-            if parent not in graph.heads and not splice:
-                _fail(f"{parent} is not a head", "pass --splice to branch from it")
-            down = (parent,)
-        elif len(service_heads) > 1:
-            _fail(
-                f"service {name} has several heads: {', '.join(service_heads)}",
-                "merge them, or pass --head",
-            )
-            return
-        else:
-            down = tuple(service_heads)
-        first_base = not down and not graph.label_owner(name)
-        labels = tuple(branch_label) or ((name,) if first_base else ())
-        depends = tuple(resolve_single(graph, d) for d in depends_on)
-        path = write_script(
-            NewScript(project.config.services[name].scripts, message, down, labels, depends, rev_id)
-        )
-        output.line(str(path))
-
-
-def _only_service(services: list[str]) -> str:
-    if len(services) == 1:
-        return services[0]
-    _fail("several services are configured", "name one with --service")
-    return ""
+        result = make_revision(load_project(ctx), request)
+    if result.path is None:
+        output.line("no changes detected: the database matches the models; nothing written")
+        return
+    for change in result.changes:
+        output.line(f"detected {change.describe()}")
+    output.line(str(result.path))
 
 
 def merge(
@@ -148,6 +145,8 @@ def merge(
     rev_id: str | None = typer.Option(None, "--rev-id", help="Use this revision id."),
 ) -> None:
     """Create a merge revision whose parents are the given revisions."""
+    from orch_core.autogenerate.script_writer import NewScript, ScriptNaming, write_script
+
     with handled():
         project = load_project(ctx)
         graph = project.graph
@@ -164,7 +163,9 @@ def merge(
         else:
             assert first.path is not None  # scanned revisions always have their file
             folder = first.path.parent
-        output.line(str(write_script(NewScript(folder, message, parents, revision=rev_id))))
+        naming = ScriptNaming(project.config.file_template, project.config.truncate_slug_length)
+        script = NewScript(folder, message, parents, revision=rev_id)
+        output.line(str(write_script(script, naming)))
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,7 @@ from orch_cli.context import load_project
 from orch_cli.errors import EXIT_FAILED, handled
 
 if TYPE_CHECKING:
+    from orch_core.autogenerate.drift import DatabaseCheck
     from orch_core.runtime.state import DatabaseState
     from orch_core.runtime.verify import ScriptDrift
 
@@ -148,16 +149,48 @@ def _show_verified(drifts: list[ScriptDrift], unchecked: list[ScriptDrift], base
         output.line(f"every {'checked' if unchecked else 'applied'} script is unchanged")
 
 
-def check(ctx: typer.Context, db: list[str] = DB, all_dbs: bool = ALL_DBS) -> None:
-    """Exit 1 if any database has revisions pending (0 when all are at their heads)."""
-    with handled():
-        states = _states(ctx, db, all_dbs)
-    behind = {s.database: s.pending for s in states if s.pending}
-    for name, pending in behind.items():
-        output.line(f"{name}: {len(pending)} revision(s) pending: {', '.join(pending)}")
-    if behind:
+def check(
+    ctx: typer.Context, db: list[str] = DB, all_dbs: bool = ALL_DBS, as_json: bool = JSON
+) -> None:
+    """Exit 1 if any database has revisions pending or differs from its services' models."""
+    from orch_core.autogenerate.drift import check_databases
+
+    with handled(as_json):
+        project = load_project(ctx)
+        checks = check_databases(project, project.select(db, all_dbs or not db))
+    if as_json:
+        output.emit_json({"databases": {c.database: _check_document(c) for c in checks}})
+    else:
+        output.lines(_check_lines(checks))
+    if any(c.failed for c in checks):
         raise typer.Exit(EXIT_FAILED)
-    output.line("every database is at its heads")
+
+
+def _check_document(found: DatabaseCheck) -> dict[str, Any]:
+    return {
+        "pending": list(found.pending),
+        "drift": [{"database": found.database, **c.report()} for c in found.drift],
+        "compared": found.compared,
+        "url": found.url,
+        "error": found.error,
+    }
+
+
+def _check_lines(checks: list[DatabaseCheck]) -> list[str]:
+    lines = []
+    for found in checks:
+        if found.error:
+            lines.append(f"{found.database}: {found.error} ({found.url})")
+        if found.pending:
+            pending = ", ".join(found.pending)
+            lines.append(f"{found.database}: {len(found.pending)} revision(s) pending: {pending}")
+        if found.drift:
+            lines.append(f"{found.database}: {len(found.drift)} difference(s) from the models:")
+            lines += [f"  {change.describe()}" for change in found.drift]
+    if not any(c.failed for c in checks):
+        models = " and matches its models" if any(c.compared for c in checks) else ""
+        lines.append(f"every database is at its heads{models}")
+    return lines
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,12 @@ from types import MappingProxyType
 from typing import Any
 
 from orch_core.config.alembic_keys import refusal
+from orch_core.config.autogenerate import (
+    AUTOGENERATE_KEYS,
+    SCRIPT_NAMING_KEYS,
+    SERVICE_ONLY_KEYS,
+    autogenerate_config,
+)
 from orch_core.config.interpolation import interpolate, interpolate_url
 from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
@@ -42,8 +48,16 @@ _ORCH_KEYS: dict[str, tuple[type, ...]] = {
     "transaction_per_migration": (bool,),
     "version_table_pk": (bool,),
     "hooks": (str,),
+    "python_path": (list,),
+    **AUTOGENERATE_KEYS,
+    **SCRIPT_NAMING_KEYS,
 }
-_SERVICE_KEYS: dict[str, tuple[type, ...]] = {"scripts": (str,), "hooks": (str,)}
+_SERVICE_KEYS: dict[str, tuple[type, ...]] = {
+    "scripts": (str,),
+    "hooks": (str,),
+    **SERVICE_ONLY_KEYS,
+    **AUTOGENERATE_KEYS,
+}
 _DATABASE_KEYS: dict[str, tuple[type, ...]] = {
     "url": (str,),
     "services": (list,),
@@ -221,7 +235,8 @@ def _build(
         name: ServiceConfig(
             name,
             root / _text(table, sources, environ, "services", name, "scripts"),
-            _hooks_reference(table, sources, "services", name),
+            hooks=_hooks_reference(table, sources, "services", name),
+            autogenerate=autogenerate_config(defaults, table),
         )
         for name, table in data.get("services", {}).items()
     }
@@ -250,6 +265,9 @@ def _build(
         audit_log=root / audit_log if audit_log else None,
         header_cache=root / header_cache if header_cache else None,
         hooks=project_hooks,
+        python_path=tuple(root / folder for folder in defaults.get("python_path", ())),
+        file_template=defaults.get("file_template", "%(rev)s_%(slug)s"),
+        truncate_slug_length=defaults.get("truncate_slug_length", 40),
     )
 
 

@@ -6,9 +6,11 @@ produces these values; everything else in orch reads them and never a raw dict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+from orch_core.config.autogenerate import AutogenerateConfig
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class ServiceConfig:
     name: str
     scripts: Path
     hooks: HooksReference | None = None
+    autogenerate: AutogenerateConfig = field(default_factory=AutogenerateConfig)
 
 
 @dataclass(frozen=True)
@@ -77,3 +80,6 @@ class OrchConfig:
     audit_log: Path | None = None
     header_cache: Path | None = None
     hooks: HooksReference | None = None
+    python_path: tuple[Path, ...] = ()  # where a service's `metadata` modules are imported from
+    file_template: str = "%(rev)s_%(slug)s"  # new revision files' names, as in alembic.ini
+    truncate_slug_length: int = 40

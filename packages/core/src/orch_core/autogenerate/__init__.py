@@ -1,0 +1,1 @@
+"""Autogenerate: compare SQLAlchemy models with databases, render and write revision scripts."""
