@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from orch_core.autogenerate.changes import Change
 from orch_core.autogenerate.comparison import compare_metadata
-from orch_core.autogenerate.options import NO_FILTERS, Filters
+from orch_core.autogenerate.options import Filters
 from orch_core.autogenerate.targets import ComparisonTarget, comparison_target
 from orch_core.config import DatabaseConfig
 from orch_core.project import Project
@@ -44,7 +44,7 @@ class DatabaseCheck:
 def check_databases(
     project: Project,
     databases: Sequence[DatabaseConfig],
-    filters: Filters = NO_FILTERS,
+    filters: Filters | None = None,
     concurrency: int | None = None,
 ) -> list[DatabaseCheck]:
     """Check every database, in parallel; the result keeps the order given."""

@@ -38,6 +38,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from orch_core.config.model import HooksReference, HooksSource, OrchConfig
+from orch_core.config.python_path import add_python_path
 from orch_core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -192,6 +193,7 @@ def load_hooks(reference: HooksReference) -> Hooks:
 def _import(reference: HooksReference) -> ModuleType:
     """Import the hooks module by name, or from its file; any failure names the key."""
     path = _file(reference)
+    add_python_path(reference.python_path)
     try:
         if path is None:
             with _config_folder_on_path(reference.origin.parent):

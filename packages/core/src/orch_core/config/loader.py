@@ -231,16 +231,17 @@ def _build(
 ) -> OrchConfig:
     root = sources[0].path.parent
     defaults = data.get("orch", {})
+    python_path = tuple(root / folder for folder in defaults.get("python_path", ()))
     services = {
         name: ServiceConfig(
             name,
             root / _text(table, sources, environ, "services", name, "scripts"),
-            hooks=_hooks_reference(table, sources, "services", name),
+            hooks=_hooks_reference(table, sources, python_path, "services", name),
             autogenerate=autogenerate_config(defaults, table),
         )
         for name, table in data.get("services", {}).items()
     }
-    project_hooks = _hooks_reference(defaults, sources, "orch")
+    project_hooks = _hooks_reference(defaults, sources, python_path, "orch")
     databases = {
         name: _database(name, table, defaults, services, sources, environ, need_url=need_urls)
         for name, table in data.get("databases", {}).items()
@@ -265,20 +266,21 @@ def _build(
         audit_log=root / audit_log if audit_log else None,
         header_cache=root / header_cache if header_cache else None,
         hooks=project_hooks,
-        python_path=tuple(root / folder for folder in defaults.get("python_path", ())),
+        python_path=python_path,
         file_template=defaults.get("file_template", "%(rev)s_%(slug)s"),
         truncate_slug_length=defaults.get("truncate_slug_length", 40),
     )
 
 
 def _hooks_reference(
-    table: dict[str, Any], sources: list[_Source], *keys: str
+    table: dict[str, Any], sources: list[_Source], python_path: tuple[Path, ...], *keys: str
 ) -> HooksReference | None:
     """Return the hooks module a table names, remembering the file and key that named it."""
     target = table.get("hooks")
     if not target:
         return None
-    return HooksReference(target, _origin(sources, *keys, "hooks"), ".".join((*keys, "hooks")))
+    origin, key = _origin(sources, *keys, "hooks"), ".".join((*keys, "hooks"))
+    return HooksReference(target, origin, key, python_path)
 
 
 def _hooks_source(

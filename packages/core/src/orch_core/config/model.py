@@ -20,6 +20,7 @@ class HooksReference:
     target: str  # a dotted module name, or a path to a .py file relative to `origin`
     origin: Path  # the config file that named it
     key: str  # the dotted key that named it, for errors
+    python_path: tuple[Path, ...] = ()  # [orch] python_path: where its own imports are found
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import partial
 
 import structlog
 
 from orch_core.audit.events import Event
 from orch_core.config import DatabaseConfig
 from orch_core.config.hooks import load_database_hooks
+from orch_core.config.models import load_service_metadata
 from orch_core.fleet.outcomes import DatabaseOutcome, Outcome, RunSummary
 from orch_core.fleet.progress import Progress
 from orch_core.fleet.run_state import RunState
@@ -61,6 +63,7 @@ class Orchestrator:
             loader=self.loader,
             run_id=self.run_id,
             x_arguments=self.x_arguments,
+            models=partial(load_service_metadata, self.project.config),
         )
 
     def targets(

@@ -91,15 +91,18 @@ class MigrationContext:
         """Return whether operations are rendered as SQL instead of executed."""
         return self.connection is None
 
-    def for_revision(self, revision: str | None) -> MigrationContext:
-        """Return a context on the same connection or output for another revision."""
+    def for_revision(
+        self, revision: str | None, target_metadata: sa.MetaData | None = None
+    ) -> MigrationContext:
+        """Return a context on the same connection or output for another revision (with its
+        service's target metadata, if given; else this context's)."""
         return MigrationContext(
             self.dialect,
             self.sa_dialect,
             connection=self.connection,
             write=self._write,
             revision=revision,
-            target_metadata=self.target_metadata,
+            target_metadata=target_metadata or self.target_metadata,
         )
 
     def run(self, op: Op) -> None:

@@ -101,7 +101,9 @@ class DatabaseRunner:
         loader: ScriptLoader | None = None,
         run_id: str = "",
         x_arguments: Sequence[str] = (),
+        models: Callable[[str], Sequence[sa.MetaData]] | None = None,
     ) -> None:
+        """models: a service's configured MetaData (its `metadata` key), imported when asked."""
         self.config = config
         self.planner = planner
         self.loader = loader or ScriptLoader()
@@ -112,6 +114,8 @@ class DatabaseRunner:
         self.log = structlog.get_logger("orch").bind(run_id=run_id, database=config.name)
         self._engine: sa.Engine | None = None
         self._identity = current_identity()
+        self._models = models
+        self._target_metadata: dict[str | None, sa.MetaData | None] = {}
 
     @property
     def url(self) -> str:
@@ -206,13 +210,30 @@ class DatabaseRunner:
         if not plan.current:
             context.emit(sa.schema.CreateTable(self.recorder.version))
         for step in plan.steps:
-            step_context = context.for_revision(step.revision)
+            service = self.planner.get(step.revision).service
+            step_context = context.for_revision(step.revision, self.target_metadata(service))
             write(f"\n-- {'Running' if step.direction == 'up' else 'Reverting'} {step.revision}")
             module = self.loader.load(self._script(step), step_context, self.x_arguments)
             with step_context.transaction(module.transactional):
                 module.function(step.direction)()
                 for text in version_sql.statements(step.deletes, step.inserts, step.updates):
                     write(text)
+
+    def target_metadata(self, service: str | None) -> sa.MetaData | None:
+        """Return the MetaData whose naming convention names what a service's ops create.
+
+        As Alembic takes it from env.py's target_metadata: the hooks module's
+        target_metadata(), else the service's `metadata` key (the first one); imported once."""
+        if service not in self._target_metadata:
+            hook = self.hooks.for_service(service).target_metadata
+            found: object = hook() if hook is not None else None
+            if found is None and self._models is not None and service is not None:
+                found = self._models(service)
+            if isinstance(found, sa.MetaData | None):
+                self._target_metadata[service] = found
+            else:  # a sequence of MetaData, as Alembic allows: the first names things
+                self._target_metadata[service] = next(iter(found), None)  # type: ignore[call-overload]
+        return self._target_metadata[service]
 
     def _compile_all(self, plan: Plan) -> None:
         """Compile every script of the plan first: one that does not compile stops the run
@@ -282,7 +303,9 @@ class DatabaseRunner:
         revision = self.planner.get(step.revision)
         started, clock = utc_now(), time.perf_counter()
         self.log.debug(Event.MIGRATION_STARTED, revision=step.revision, direction=step.direction)
-        context = MigrationContext.online(conn, revision=step.revision)
+        context = MigrationContext.online(
+            conn, revision=step.revision, target_metadata=self.target_metadata(revision.service)
+        )
         module = self.loader.load(self._script(step), context, self.x_arguments)
         sha256 = module.script.sha256
         if not context.dialect.transactional_ddl and not nested:

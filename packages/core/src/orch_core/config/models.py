@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import importlib
-import sys
 import traceback
-from collections.abc import Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from orch_core.config import OrchConfig
+from orch_core.config.python_path import add_python_path
 from orch_core.errors import MetadataImportFailed, MetadataNotFound
-
-
-def add_python_path(folders: Sequence[Path]) -> None:
-    """Put the configured folders first on sys.path, once each (imports are process-wide)."""
-    for folder in reversed(folders):
-        entry = str(folder)
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
 
 
 def load_service_metadata(config: OrchConfig, service: str) -> tuple[sa.MetaData, ...]:
