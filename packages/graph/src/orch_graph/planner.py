@@ -233,14 +233,15 @@ class _Rows:
     def _implied(self, down: str, below: set[str], others: set[str], alone: bool) -> bool:
         """Return whether down is one of the other rows or below one of them.
 
-        With no other rows, a down revision below another one is implied by it when stepping
-        down (alone), and never when merging: Alembic's two rules.
+        Stepping down (alone), a down revision below another one is implied by it: that one
+        is restored, or is itself below another row. Merging, it is implied only when another
+        row lies above it: Alembic's two rules.
         """
         if down in others:
             return True
         if down in below:
-            # Below another down revision: only a walk tells whether another row lies above.
-            return bool(self.graph.reaching(others, [down])) if others else alone
+            # Below another down revision: merging, only a walk tells whether a row lies above.
+            return alone or (bool(others) and bool(self.graph.reaching(others, [down])))
         applied = self.applied
         return any(follower in applied for follower in self.graph.followers(down))
 
