@@ -212,3 +212,20 @@ def test_every_public_name_is_importable() -> None:
         assert getattr(api, name) is not None, name
     with pytest.raises(AttributeError):
         getattr(api, "no_such_name")  # noqa: B009 - the lazy lookup's refusal
+
+
+def test_sql_is_written_per_database_without_connecting(
+    tmp_path: Path, target_database: TestDatabase
+) -> None:
+    project = api.load(_project(tmp_path, target_database.url))
+    [whole] = api.sql(project, "heads")
+    assert whole.database == "app"
+    text = "\n".join(whole.lines)
+    assert "CREATE TABLE alembic_version" in text
+    assert "CREATE TABLE t_aa01" in text and "CREATE TABLE t_bb01" in text
+    [rest] = api.sql(project, "aa01:heads")  # from aa01: no version table, only bb01
+    assert "CREATE TABLE t_bb01" in "\n".join(rest.lines)
+    assert not any("t_aa01" in line or "alembic_version (" in line for line in rest.lines)
+    with pytest.raises(api.BadTarget):
+        list(api.sql(project, "aa01:"))
+    assert table_names(target_database) == set()

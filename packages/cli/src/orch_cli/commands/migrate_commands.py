@@ -16,7 +16,7 @@ from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
 from orch_core import api
 
 if TYPE_CHECKING:
-    from orch_core.fleet.orchestrator import Orchestrator, RunSummary
+    from orch_core.fleet.orchestrator import RunSummary
     from orch_core.project import Project
     from orch_graph.plan import Direction, Plan
 
@@ -83,9 +83,7 @@ def _move(
         databases = [database.name for database in project.select(db, all_dbs)]
         _prepare_run(ctx, project)
         if sql:
-            from orch_core.fleet.orchestrator import Orchestrator
-
-            _print_sql(Orchestrator(project, x_arguments=x_arg), databases, direction, target)
+            _print_sql(project, databases, direction, target, x_arg)
             return
         if dry_run:
             plans = api.plan(project, target, direction=direction, databases=databases)
@@ -117,28 +115,11 @@ def _prepare_run(ctx: typer.Context, project: Project) -> None:
 
 
 def _print_sql(
-    orchestrator: Orchestrator, databases: list[str], direction: Direction, target: str
+    project: Project, databases: list[str], direction: Direction, target: str, x_arg: list[str]
 ) -> None:
-    from orch_graph.errors import BadTarget
-    from orch_graph.target import parse_range
-    from orch_graph.targets import resolve
-
-    # FROM:TO as Alembic reads it: FROM revisions, partial ids, labels, `heads` (`base` none).
-    span = parse_range(target) if ":" in target else None
-    if span is not None and span.upper is None:
-        raise BadTarget(target, "--sql FROM:TO needs where to go (TO)")
-    end = target if span is None or span.upper is None else span.upper.text
-    configs = [orchestrator.project.config.databases[name] for name in databases]
-    for name, local in orchestrator.targets(configs, end, direction).items():
-        config = orchestrator.project.config.databases[name]
-        runner = orchestrator.runner(config)
-        view = orchestrator.project.view(config)
-        current = None if span is None else resolve(view, span.lower, ())
-        plan = runner.plan(direction, local, current)
-        lines = [f"-- orch: database {name} ({runner.url})"]
-        runner.render_sql(plan, lines.append)
-        output.lines([*lines, ""])  # one write per database, not one per statement
-        runner.dispose()
+    found = api.sql(project, target, direction=direction, databases=databases, x_arguments=x_arg)
+    for each in found:  # one write per database, not one per statement
+        output.lines([f"-- orch: database {each.database} ({each.url})", *each.lines, ""])
 
 
 # A step's direction as --dry-run prints it (and DESIGN.md fixes for its JSON).

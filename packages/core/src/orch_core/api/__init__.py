@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from orch_core.api.graph import heads, history
     from orch_core.api.loading import Overrides, load
     from orch_core.api.moving import downgrade, plan, stamp, upgrade
+    from orch_core.api.offline import DatabaseSql, sql
     from orch_core.api.reading import check, current, status, verify
     from orch_core.api.revisions import revision
     from orch_core.audit.trail import configure_logging
@@ -67,6 +68,8 @@ _HOMES = {
     "upgrade": "orch_core.api.moving",
     "downgrade": "orch_core.api.moving",
     "stamp": "orch_core.api.moving",
+    "sql": "orch_core.api.offline",
+    "DatabaseSql": "orch_core.api.offline",
     "current": "orch_core.api.reading",
     "status": "orch_core.api.reading",
     "check": "orch_core.api.reading",
@@ -115,6 +118,7 @@ __all__ = [
     "DatabaseCheck",
     "DatabaseOutcome",
     "DatabaseResult",
+    "DatabaseSql",
     "DatabaseState",
     "DependencyFailed",
     "GraphError",
@@ -148,6 +152,7 @@ __all__ = [
     "load",
     "plan",
     "revision",
+    "sql",
     "stamp",
     "status",
     "upgrade",
