@@ -8,9 +8,10 @@
         raise summary.first_error
 
 Functions return frozen result objects and raise orch's typed errors (OrchError, GraphError);
-none prints, exits or configures logging (call `configure_logging` for that). Everything is
-imported from here. Names are imported on first use: `load`, `heads` and `history` never import
-SQLAlchemy, so a script that only reads the graph starts fast.
+none prints or exits. Their events go to the standard logging module unless the program
+configured structlog (see events.py; `configure_logging` gives the command's own output).
+Everything is imported from here. Names are imported on first use: `load`, `heads`, `history`
+and a plain `revision` never import SQLAlchemy, so a script that only reads the graph starts fast.
 """
 
 from __future__ import annotations
