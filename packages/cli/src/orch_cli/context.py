@@ -9,6 +9,8 @@ import typer
 from orch_cli.options import GlobalOptions
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from orch_core.project import Project
 
 
@@ -21,7 +23,12 @@ def options(ctx: typer.Context) -> GlobalOptions:
 def load_project(ctx: typer.Context, *, need_urls: bool = True) -> Project:
     """Load the configuration and the revision graph named by the global options
     (need_urls=False for a command that never connects: a url's unset variable is no error)."""
-    from orch_core.project import Project
+    from orch_core import api
 
     given = options(ctx)
-    return Project.load(given.config, env=given.env, need_urls=need_urls)
+    return api.load(given.config, env=given.env, need_urls=need_urls)
+
+
+def database_names(project: Project, db: Sequence[str], all_dbs: bool) -> list[str]:
+    """Return the names of the databases --db and --all-dbs address (all, with neither)."""
+    return [database.name for database in project.select(db, all_dbs or not db)]

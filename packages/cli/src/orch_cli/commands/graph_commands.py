@@ -13,6 +13,7 @@ from orch_cli import output
 from orch_cli.completion import target_names
 from orch_cli.context import load_project
 from orch_cli.errors import handled
+from orch_core import api
 from orch_graph.errors import BadTarget
 from orch_graph.history import history as history_between
 from orch_graph.scanner import read_docstring
@@ -82,8 +83,8 @@ def verbose_block(graph: RevisionGraph, revision: Revision) -> str:
 def heads(ctx: typer.Context, as_json: bool = JSON, verbose: bool = VERBOSE) -> None:
     """Show the current heads of the revision graph."""
     with handled(as_json):
-        graph = load_project(ctx, need_urls=False).graph
-        found = [graph.get(head) for head in graph.heads]
+        project = load_project(ctx, need_urls=False)
+        graph, found = project.graph, api.heads(project)
         if as_json:
             output.emit_json({"heads": [revision_document(r) for r in found]})
             return

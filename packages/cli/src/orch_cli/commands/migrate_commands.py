@@ -13,10 +13,10 @@ from orch_cli import output
 from orch_cli.completion import DB, target_names
 from orch_cli.context import load_project, options
 from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
+from orch_core import api
 
 if TYPE_CHECKING:
-    from orch_core.config import DatabaseConfig
-    from orch_core.fleet.orchestrator import Orchestrator, RunSummary
+    from orch_core.fleet.orchestrator import RunSummary
     from orch_core.project import Project
     from orch_graph.plan import Direction, Plan
 
@@ -80,15 +80,16 @@ def _move(
 ) -> None:
     with handled(as_json):
         project = load_project(ctx)
-        databases = project.select(db, all_dbs)
-        orchestrator = _orchestrator(ctx, project, x_arg)
+        databases = [database.name for database in project.select(db, all_dbs)]
+        _prepare_run(ctx, project)
         if sql:
-            _print_sql(orchestrator, databases, direction, target)
+            _print_sql(project, databases, direction, target, x_arg)
             return
         if dry_run:
-            _print_plans(orchestrator.plan(databases, direction, target), as_json)
+            plans = api.plan(project, target, direction=direction, databases=databases)
+            _print_plans(plans, as_json)
             return
-        summary = _run_with_progress(orchestrator, databases, direction, target, keep_going)
+        summary = _run_with_progress(project, databases, direction, target, keep_going, x_arg)
     if as_json:
         output.emit_json(_summary_document(summary))
     else:
@@ -104,40 +105,21 @@ def _move(
         raise typer.Exit(describe(error).exit_code if error else EXIT_FAILED)
 
 
-def _orchestrator(ctx: typer.Context, project: Project, x_arg: list[str]) -> Orchestrator:
-    from orch_core.audit.trail import configure_logging
-    from orch_core.fleet.orchestrator import Orchestrator
-
+def _prepare_run(ctx: typer.Context, project: Project) -> None:
+    """Configure logging from the global options; keep what lives all run from the collector."""
     given = options(ctx)
-    configure_logging(given.log_format, given.verbosity, project.config.audit_log)
+    api.configure_logging(given.log_format, given.verbosity, project.config.audit_log)
     # Modules, the graph and the config live as long as the run: out of the collector's sight,
     # each garbage collection during a long run walks only what the steps create.
     gc.freeze()
-    return Orchestrator(project, x_arguments=x_arg)
 
 
 def _print_sql(
-    orchestrator: Orchestrator, databases: list[DatabaseConfig], direction: Direction, target: str
+    project: Project, databases: list[str], direction: Direction, target: str, x_arg: list[str]
 ) -> None:
-    from orch_graph.errors import BadTarget
-    from orch_graph.target import parse_range
-    from orch_graph.targets import resolve
-
-    # FROM:TO as Alembic reads it: FROM revisions, partial ids, labels, `heads` (`base` none).
-    span = parse_range(target) if ":" in target else None
-    if span is not None and span.upper is None:
-        raise BadTarget(target, "--sql FROM:TO needs where to go (TO)")
-    end = target if span is None or span.upper is None else span.upper.text
-    for name, local in orchestrator.targets(databases, end, direction).items():
-        config = orchestrator.project.config.databases[name]
-        runner = orchestrator.runner(config)
-        view = orchestrator.project.view(config)
-        current = None if span is None else resolve(view, span.lower, ())
-        plan = runner.plan(direction, local, current)
-        lines = [f"-- orch: database {name} ({runner.url})"]
-        runner.render_sql(plan, lines.append)
-        output.lines([*lines, ""])  # one write per database, not one per statement
-        runner.dispose()
+    found = api.sql(project, target, direction=direction, databases=databases, x_arguments=x_arg)
+    for each in found:  # one write per database, not one per statement
+        output.lines([f"-- orch: database {each.database} ({each.url})", *each.lines, ""])
 
 
 # A step's direction as --dry-run prints it (and DESIGN.md fixes for its JSON).
@@ -167,17 +149,24 @@ def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
 
 
 def _run_with_progress(
-    orchestrator: Orchestrator,
-    databases: list[DatabaseConfig],
+    project: Project,
+    databases: list[str],
     direction: Direction,
     target: str,
     keep_going: bool,
+    x_arg: list[str],
 ) -> RunSummary:
     from orch_cli.progress_display import live_progress
 
+    move = api.upgrade if direction == "up" else api.downgrade
     with live_progress(len(databases)) as progress:
-        return orchestrator.run(
-            databases, direction, target, keep_going=keep_going, progress=progress
+        return move(
+            project,
+            target,
+            databases=databases,
+            keep_going=keep_going,
+            x_arguments=x_arg,
+            progress=progress,
         )
 
 
@@ -256,14 +245,9 @@ def stamp(
     stamped: dict[str, object] = {}
     with handled(as_json):
         project = load_project(ctx)
-        orchestrator = _orchestrator(ctx, project, [])
-        databases = project.select(db, all_dbs)
-        for name, local in orchestrator.targets(databases, target, "stamp").items():
-            runner = orchestrator.runner(project.config.databases[name])
-            try:
-                result = runner.stamp(local, purge=purge)
-            finally:
-                runner.dispose()
+        _prepare_run(ctx, project)
+        databases = [database.name for database in project.select(db, all_dbs)]
+        for name, result in api.stamp(project, target, databases=databases, purge=purge).items():
             stamped[name] = {"before": list(result.before), "after": list(result.after)}
             if not as_json:
                 output.line(f"{name}: stamped {', '.join(result.after) or '<base>'}")

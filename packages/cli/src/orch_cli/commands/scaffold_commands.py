@@ -113,23 +113,22 @@ def revision(
     ),
 ) -> None:
     """Create a new revision script and print its path."""
-    from orch_core.autogenerate.revision import make_revision
-    from orch_core.autogenerate.revision_request import RevisionRequest
+    from orch_core import api
 
-    request = RevisionRequest(
-        message=message,
-        service=service,
-        head=head,
-        splice=splice,
-        depends_on=tuple(depends_on),
-        rev_id=rev_id,
-        branch_labels=tuple(branch_label),
-        autogenerate=autogenerate,
-        database=db,
-        allow_empty=allow_empty,
-    )
     with handled():
-        result = make_revision(load_project(ctx), request)
+        result = api.revision(
+            load_project(ctx),
+            message,
+            service=service,
+            head=head,
+            splice=splice,
+            depends_on=depends_on,
+            rev_id=rev_id,
+            branch_labels=branch_label,
+            autogenerate=autogenerate,
+            database=db,
+            allow_empty=allow_empty,
+        )
     if result.path is None:
         output.line("no changes detected: the database matches the models; nothing written")
         return

@@ -8,7 +8,7 @@ import typer
 
 from orch_cli import output
 from orch_cli.completion import DB
-from orch_cli.context import load_project
+from orch_cli.context import database_names, load_project
 from orch_cli.errors import EXIT_FAILED, handled
 
 if TYPE_CHECKING:
@@ -21,10 +21,10 @@ JSON = typer.Option(False, "--json", help="Print one JSON document.")
 
 
 def _states(ctx: typer.Context, db: list[str], all_dbs: bool) -> list[DatabaseState]:
-    from orch_core.runtime.state import read_states
+    from orch_core import api
 
     project = load_project(ctx)
-    return read_states(project, project.select(db, all_dbs or not db))
+    return api.status(project, databases=database_names(project, db, all_dbs))
 
 
 def _json(states: list[DatabaseState]) -> dict[str, Any]:
@@ -96,19 +96,12 @@ def verify(
     ),
 ) -> None:
     """List applied revisions whose script changed, vanished, is unknown, or was never checked."""
-    from orch_core.fleet.orchestrator import Orchestrator
-    from orch_core.runtime.verify import baseline_scripts, verify_scripts
+    from orch_core import api
 
     with handled(as_json):
         project = load_project(ctx)
-        orchestrator = Orchestrator(project)
-        found = []
-        for database in project.select(db, all_dbs or not db):
-            runner = orchestrator.runner(database)
-            try:
-                found += baseline_scripts(runner) if baseline else verify_scripts(runner)
-            finally:
-                runner.dispose()
+        names = database_names(project, db, all_dbs)
+        found = api.verify(project, databases=names, baseline=baseline)
         drifts = [d for d in found if d.problem != "unchecked"]
         unchecked = [d for d in found if d.problem == "unchecked"]
         if as_json:
@@ -153,11 +146,11 @@ def check(
     ctx: typer.Context, db: list[str] = DB, all_dbs: bool = ALL_DBS, as_json: bool = JSON
 ) -> None:
     """Exit 1 if any database has revisions pending or differs from its services' models."""
-    from orch_core.autogenerate.drift import check_databases
+    from orch_core import api
 
     with handled(as_json):
         project = load_project(ctx)
-        checks = check_databases(project, project.select(db, all_dbs or not db))
+        checks = api.check(project, databases=database_names(project, db, all_dbs))
     if as_json:
         output.emit_json({"databases": {c.database: _check_document(c) for c in checks}})
     else:

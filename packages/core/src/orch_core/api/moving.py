@@ -1,0 +1,92 @@
+"""Move databases: plan, upgrade, downgrade and stamp over a loaded project.
+
+A target no database could reach (an unknown revision, `head` among several heads) is raised
+before any database is read or moved. A failure while migrating is not raised: it is in the
+returned RunSummary, per database (`summary.ok`, `summary.first_error`), since other
+databases may have moved on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from orch_core.api.events import hand_events_to_logging
+from orch_core.api.loading import databases_named
+from orch_core.fleet.orchestrator import Orchestrator, RunSummary
+from orch_core.fleet.progress import Progress
+from orch_core.project import Project
+from orch_core.runtime.runner import DatabaseResult
+from orch_graph.plan import Direction, Plan
+
+
+def plan(
+    project: Project,
+    target: str = "heads",
+    *,
+    direction: Direction = "up",
+    databases: Sequence[str] | None = None,
+) -> dict[str, Plan]:
+    """Return, per database the target concerns, the steps a run would take; moves nothing."""
+    hand_events_to_logging()
+    return Orchestrator(project).plan(databases_named(project, databases), direction, target)
+
+
+def upgrade(
+    project: Project,
+    target: str = "heads",
+    *,
+    databases: Sequence[str] | None = None,
+    keep_going: bool = False,
+    x_arguments: Sequence[str] = (),
+    progress: Progress | None = None,
+    processes: bool = True,
+) -> RunSummary:
+    """Upgrade the databases (default: all) to target and return what happened to each.
+
+    keep_going: after a failure, still migrate the databases that do not depend on it.
+    processes=False keeps every database in this process (threads only)."""
+    hand_events_to_logging()
+    orchestrator = Orchestrator(project, x_arguments=x_arguments, processes=processes)
+    chosen = databases_named(project, databases)
+    return orchestrator.run(chosen, "up", target, keep_going=keep_going, progress=progress)
+
+
+def downgrade(
+    project: Project,
+    target: str,
+    *,
+    databases: Sequence[str] | None = None,
+    keep_going: bool = False,
+    x_arguments: Sequence[str] = (),
+    progress: Progress | None = None,
+    processes: bool = True,
+) -> RunSummary:
+    """Downgrade the databases (default: all) to target and return what happened to each."""
+    hand_events_to_logging()
+    orchestrator = Orchestrator(project, x_arguments=x_arguments, processes=processes)
+    chosen = databases_named(project, databases)
+    return orchestrator.run(chosen, "down", target, keep_going=keep_going, progress=progress)
+
+
+def stamp(
+    project: Project,
+    target: str,
+    *,
+    databases: Sequence[str] | None = None,
+    purge: bool = False,
+) -> dict[str, DatabaseResult]:
+    """Record target in the version tables without running a script; return rows before, after.
+
+    purge: ignore the version rows that are there. Databases are stamped one after another;
+    an error stops at the database it happened in."""
+    hand_events_to_logging()
+    orchestrator = Orchestrator(project)
+    chosen = databases_named(project, databases)
+    stamped = {}
+    for name, local in orchestrator.targets(chosen, target, "stamp").items():
+        runner = orchestrator.runner(project.config.databases[name])
+        try:
+            stamped[name] = runner.stamp(local, purge=purge)
+        finally:
+            runner.dispose()
+    return stamped
