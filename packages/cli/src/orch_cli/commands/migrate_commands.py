@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import signal
-from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import typer
@@ -13,6 +13,7 @@ from orch_cli import output
 from orch_cli.completion import DB, target_names
 from orch_cli.context import load_project, options
 from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
+from orch_cli.run_summary import DIRECTION_WORDS, print_summary, summary_document
 
 if TYPE_CHECKING:
     from orch_core.config import DatabaseConfig
@@ -28,6 +29,21 @@ KEEP_GOING = typer.Option(
     False, "--keep-going", help="After a failure, run what does not depend on it."
 )
 X_ARG = typer.Option([], "-x", help="Extra argument for scripts (context.get_x_argument).")
+CANARY = typer.Option(
+    0, "--canary", min=0, help="Migrate the first N databases first; stop if one fails."
+)
+MAX_FAILURES = typer.Option(
+    None, "--max-failures", min=1, help="Start no database after K have failed."
+)
+
+
+@dataclass(frozen=True)
+class RunChoices:
+    """How a run goes on after a failure, and whether canaries go first."""
+
+    keep_going: bool = False
+    canary: int = 0
+    max_failures: int | None = None
 
 
 def upgrade(
@@ -43,10 +59,13 @@ def upgrade(
     sql: bool = SQL,
     as_json: bool = JSON,
     keep_going: bool = KEEP_GOING,
+    canary: int = CANARY,
+    max_failures: int | None = MAX_FAILURES,
     x_arg: list[str] = X_ARG,
 ) -> None:
     """Upgrade databases to a target (default: heads)."""
-    _move(ctx, "up", target, db, all_dbs, dry_run, sql, as_json, keep_going, x_arg)
+    choices = RunChoices(keep_going, canary, max_failures)
+    _move(ctx, "up", target, db, all_dbs, dry_run, sql, as_json, choices, x_arg)
 
 
 def downgrade(
@@ -60,10 +79,13 @@ def downgrade(
     sql: bool = SQL,
     as_json: bool = JSON,
     keep_going: bool = KEEP_GOING,
+    canary: int = CANARY,
+    max_failures: int | None = MAX_FAILURES,
     x_arg: list[str] = X_ARG,
 ) -> None:
     """Downgrade databases to a target."""
-    _move(ctx, "down", target, db, all_dbs, dry_run, sql, as_json, keep_going, x_arg)
+    choices = RunChoices(keep_going, canary, max_failures)
+    _move(ctx, "down", target, db, all_dbs, dry_run, sql, as_json, choices, x_arg)
 
 
 def _move(
@@ -75,7 +97,7 @@ def _move(
     dry_run: bool,
     sql: bool,
     as_json: bool,
-    keep_going: bool,
+    choices: RunChoices,
     x_arg: list[str],
 ) -> None:
     with handled(as_json):
@@ -88,11 +110,11 @@ def _move(
         if dry_run:
             _print_plans(orchestrator.plan(databases, direction, target), as_json)
             return
-        summary = _run_with_progress(orchestrator, databases, direction, target, keep_going)
+        summary = _run_with_progress(orchestrator, databases, direction, target, choices)
     if as_json:
-        output.emit_json(_summary_document(summary))
+        output.emit_json(summary_document(summary))
     else:
-        _print_summary(summary)
+        print_summary(summary, options(ctx).verbosity)
     if summary.stopped_by:
         if not as_json:
             report(INTERRUPTED, as_json=False)
@@ -140,10 +162,6 @@ def _print_sql(
         runner.dispose()
 
 
-# A step's direction as --dry-run prints it (and DESIGN.md fixes for its JSON).
-_DIRECTION_WORDS = {"up": "upgrade", "down": "downgrade"}
-
-
 def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
     if as_json:
         document = {
@@ -151,7 +169,7 @@ def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
                 "current": list(plan.current),
                 "heads_after": list(plan.heads_after),
                 "steps": [
-                    {"revision": s.revision, "direction": _DIRECTION_WORDS[s.direction]}
+                    {"revision": s.revision, "direction": DIRECTION_WORDS[s.direction]}
                     for s in plan.steps
                 ],
             }
@@ -163,7 +181,7 @@ def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
         current = ", ".join(plan.current) or "<base>"
         output.line(f"{name}: at {current}, {len(plan.steps)} step(s)")
         for step in plan.steps:
-            output.line(f"  {_DIRECTION_WORDS[step.direction]} {step.revision}")
+            output.line(f"  {DIRECTION_WORDS[step.direction]} {step.revision}")
 
 
 def _run_with_progress(
@@ -171,75 +189,20 @@ def _run_with_progress(
     databases: list[DatabaseConfig],
     direction: Direction,
     target: str,
-    keep_going: bool,
+    choices: RunChoices,
 ) -> RunSummary:
     from orch_cli.progress_display import live_progress
 
     with live_progress(len(databases)) as progress:
         return orchestrator.run(
-            databases, direction, target, keep_going=keep_going, progress=progress
+            databases,
+            direction,
+            target,
+            keep_going=choices.keep_going,
+            progress=progress,
+            canary=choices.canary,
+            max_failures=choices.max_failures,
         )
-
-
-def _summary_document(summary: RunSummary) -> dict[str, object]:
-    """Return a run as DESIGN.md's JSON: each database's outcome, rows, steps and error."""
-    databases: dict[str, object] = {}
-    for name, outcome in summary.databases.items():
-        error = None
-        if outcome.error is not None:
-            described = describe(outcome.error)
-            error = {"code": described.code, "message": described.message, "hint": described.hint}
-        databases[name] = {
-            "outcome": outcome.outcome.value,
-            "before": list(outcome.before),
-            "after": list(outcome.after),
-            "steps": [
-                {
-                    "revision": step.revision,
-                    "direction": _DIRECTION_WORDS[step.direction],
-                    "outcome": step.outcome,
-                    "duration_ms": step.duration_ms,
-                }
-                for step in outcome.steps
-            ],
-            "duration_ms": outcome.duration_ms,
-            "error": error,
-            "note": outcome.reason,
-        }
-    counts = Counter(outcome.outcome.value for outcome in summary.databases.values())
-    return {
-        "run_id": summary.run_id,
-        "direction": f"{summary.direction}grade",
-        "target": summary.target,
-        "stopped_by": summary.stopped_by,
-        "counts": dict(sorted(counts.items())),
-        "databases": databases,
-    }
-
-
-def _print_summary(summary: RunSummary) -> None:
-    rows = []
-    for name, outcome in summary.databases.items():
-        heads = ", ".join(outcome.after) or "<base>"
-        note = outcome.reason or (str(outcome.error).splitlines()[0] if outcome.error else "")
-        rows.append(
-            (
-                name,
-                outcome.outcome.value,
-                len(outcome.steps),
-                heads,
-                f"{outcome.duration_ms} ms",
-                note,
-            )
-        )
-    if not rows:
-        output.line("no database is concerned by this target")
-        return
-    output.table(
-        f"orch {summary.direction}grade {summary.target} (run {summary.run_id})",
-        ("database", "outcome", "steps", "now at", "time", "note"),
-        rows,
-    )
 
 
 def stamp(

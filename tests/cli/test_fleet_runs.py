@@ -1,0 +1,118 @@
+"""Runs over several databases that tell the truth: steps applied, where each is, what ran."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Invoke
+from tests.support.databases import TestDatabase
+from tests.support.projects import Database, Script, write_project
+
+BOOM = 'raise RuntimeError("boom")'
+SERVERS = ["sqlite", "postgresql", "mariadb"]
+
+
+def chain(service: str, length: int, failing: int | None = None) -> list[Script]:
+    """Return service01..serviceNN; the script numbered `failing` raises."""
+    scripts = []
+    for i in range(1, length + 1):
+        down = f"{service}{i - 1:02d}" if i > 1 else None
+        labels = (service,) if i == 1 else None
+        upgrade = BOOM if i == failing else None
+        scripts.append(Script(f"{service}{i:02d}", down, labels, upgrade=upgrade))
+    return scripts
+
+
+def url(make: Callable[[str], TestDatabase], kind: str, tmp_path: Path, name: str) -> str:
+    return f"sqlite:///{tmp_path}/{name}.db" if kind == "sqlite" else make(kind).url
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_a_failure_reports_the_steps_it_applied_and_lets_unrelated_databases_run(
+    orch: Invoke, tmp_path: Path, make_database: Callable[[str], TestDatabase], kind: str
+) -> None:
+    # One thread: `one` (first by name) fails at its fourth step before `two` starts.
+    databases = {
+        "one": Database(url(make_database, kind, tmp_path, "one"), ["aa"]),
+        "two": Database(url(make_database, kind, tmp_path, "two"), ["bb"]),
+    }
+    write_project(
+        tmp_path, {"aa": chain("aa", 5, 4), "bb": chain("bb", 2)}, databases, {"concurrency": 1}
+    )
+    run = orch("upgrade", "--all-dbs", "heads", "--json")
+    assert run.exit_code == 1, run.output
+    document = json.loads(run.stdout)
+    one = document["databases"]["one"]
+    assert one["outcome"] == "failed"
+    assert one["steps_applied"] == 3
+    assert [step["revision"] for step in one["steps"]] == ["aa01", "aa02", "aa03"]
+    assert one["after"] == ["aa03"]
+    assert one["failed_step"] == "aa04"
+    # `two` shares nothing with `one`: it ran, without --keep-going.
+    assert document["databases"]["two"]["outcome"] == "succeeded"
+    assert document["databases"]["two"]["after"] == ["bb02"]
+    assert document["never_started"] == []
+    text = orch("status", "--json")
+    assert json.loads(text.stdout)["databases"]["two"]["current"] == ["bb02"]
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_a_database_never_started_shows_where_it_is(
+    orch: Invoke, tmp_path: Path, make_database: Callable[[str], TestDatabase], kind: str
+) -> None:
+    databases = {
+        "one": Database(url(make_database, kind, tmp_path, "one"), ["aa"]),
+        "two": Database(url(make_database, kind, tmp_path, "two"), ["bb"], after=["one"]),
+    }
+    write_project(tmp_path, {"aa": chain("aa", 2, 2), "bb": chain("bb", 2)}, databases)
+    assert orch("upgrade", "--db", "two", "bb01").exit_code == 0
+    run = orch("upgrade", "--all-dbs", "heads")
+    assert run.exit_code == 1
+    rows = {line.split("\t")[0]: line.split("\t") for line in run.stdout.splitlines()[1:]}
+    assert rows["one"][1:4] == ["failed", "1", "aa01"]
+    assert rows["two"][1:4] == ["skipped", "0", "bb01"]  # read, not guessed as <base>
+    assert rows["two"][5].startswith("not started: database one")
+    document = json.loads(orch("upgrade", "--all-dbs", "heads", "--json").stdout)
+    assert document["never_started"] == ["two"]
+    assert document["databases"]["two"]["after"] == ["bb01"]
+    assert document["databases"]["two"]["started"] is False
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_status_names_an_unreachable_database_and_shows_the_others(
+    orch: Invoke, tmp_path: Path, make_database: Callable[[str], TestDatabase], kind: str
+) -> None:
+    unreachable = {
+        # A folder is no SQLite file; nothing listens on port 1.
+        "sqlite": f"sqlite:///{tmp_path}",
+        "postgresql": "postgresql+psycopg://postgres:s3cret@127.0.0.1:1/nowhere",
+    }[kind]
+    databases = {
+        "good": Database(url(make_database, kind, tmp_path, "good"), ["aa"]),
+        "gone": Database(unreachable, ["bb"]),
+    }
+    write_project(tmp_path, {"aa": chain("aa", 2), "bb": chain("bb", 1)}, databases)
+    assert orch("upgrade", "--db", "good", "aa01").exit_code == 0
+    status = orch("status")
+    assert status.exit_code == 1, status.output
+    assert "Traceback" not in status.output
+    rows = {line.split("\t")[0]: line.split("\t") for line in status.stdout.splitlines()[1:]}
+    assert rows["good"][1:4] == ["aa01", "aa02", "1"]
+    assert rows["gone"][1] == "unreachable"
+    assert "cannot connect" in rows["gone"][5]
+    assert "s3cret" not in status.output
+    if kind == "postgresql":
+        assert rows["gone"][4] == "postgresql+psycopg://postgres:***@127.0.0.1:1/nowhere"
+    document = orch("status", "--json")
+    assert document.exit_code == 1
+    found = json.loads(document.stdout)["databases"]
+    assert found["good"]["current"] == ["aa01"] and found["good"]["error"] is None
+    assert found["gone"]["current"] is None
+    assert found["gone"]["error"]["code"] == "database_unreachable"
+    current = orch("current")
+    assert current.exit_code == 1
+    assert "gone: unreachable" in current.stdout and "good: aa01" in current.stdout
