@@ -116,3 +116,92 @@ def test_status_names_an_unreachable_database_and_shows_the_others(
     current = orch("current")
     assert current.exit_code == 1
     assert "gone: unreachable" in current.stdout and "good: aa01" in current.stdout
+
+
+def tenants(tmp_path: Path, count: int, failing: tuple[str, ...], concurrency: int = 1) -> Path:
+    """Write `count` SQLite tenants t01.. carrying one service; its aa02 fails in `failing`."""
+    check = (
+        f"if op.get_bind().engine.url.database.endswith({tuple(f'/{n}.db' for n in failing)!r}):"
+    )
+    scripts = [
+        Script("aa01", labels=("aa",)),
+        Script("aa02", "aa01", upgrade=f"{check}\n    {BOOM}"),
+    ]
+    databases = {
+        f"t{i:02d}": Database(f"sqlite:///{tmp_path}/t{i:02d}.db", ["aa"])
+        for i in range(1, count + 1)
+    }
+    return write_project(tmp_path, {"aa": scripts}, databases, {"concurrency": concurrency})
+
+
+def outcomes(document: dict[str, dict[str, dict[str, object]]]) -> dict[str, object]:
+    return {name: found["outcome"] for name, found in document["databases"].items()}
+
+
+def test_a_failing_canary_stops_the_run_before_the_rest_starts(
+    orch: Invoke, tmp_path: Path
+) -> None:
+    tenants(tmp_path, 6, failing=("t02",), concurrency=2)
+    run = orch("upgrade", "--all-dbs", "--canary", "3", "--json")
+    assert run.exit_code == 1, run.output
+    document = json.loads(run.stdout)
+    assert outcomes(document) == {
+        "t01": "succeeded",
+        "t02": "failed",
+        "t03": "succeeded",
+        **{f"t0{i}": "skipped" for i in (4, 5, 6)},
+    }
+    assert document["never_started"] == ["t04", "t05", "t06"]
+    assert document["databases"]["t04"]["note"] == "not started: a canary database did not succeed"
+    assert not (tmp_path / "t04.db").exists()
+
+
+def test_canaries_that_succeed_let_the_rest_run(orch: Invoke, tmp_path: Path) -> None:
+    tenants(tmp_path, 5, failing=("t05",), concurrency=2)
+    run = orch("upgrade", "--all-dbs", "--canary", "2", "--json")
+    assert run.exit_code == 1
+    document = json.loads(run.stdout)
+    assert outcomes(document) == {**{f"t0{i}": "succeeded" for i in range(1, 5)}, "t05": "failed"}
+    assert document["never_started"] == []
+
+
+def test_max_failures_starts_no_database_after_k_failures(orch: Invoke, tmp_path: Path) -> None:
+    tenants(tmp_path, 6, failing=("t01", "t02", "t04"))
+    run = orch("upgrade", "--all-dbs", "--max-failures", "2", "--json")
+    assert run.exit_code == 1
+    document = json.loads(run.stdout)
+    assert outcomes(document) == {
+        "t01": "failed",
+        "t02": "failed",
+        **{f"t0{i}": "skipped" for i in (3, 4, 5, 6)},
+    }
+    assert document["never_started"] == ["t03", "t04", "t05", "t06"]
+    assert document["databases"]["t01"]["after"] == ["aa01"]
+    again = orch("upgrade", "--all-dbs", "--max-failures", "4", "--json")
+    assert outcomes(json.loads(again.stdout))["t06"] == "succeeded"
+
+
+def test_a_fleet_summary_counts_by_outcome_and_revision_and_lists_failures(
+    orch: Invoke, tmp_path: Path
+) -> None:
+    tenants(tmp_path, 25, failing=("t07", "t19"), concurrency=4)
+    run = orch("upgrade", "--all-dbs")
+    assert run.exit_code == 1
+    lines = run.stdout.splitlines()
+    assert lines[1:] == [
+        "23 succeeded at aa02",
+        "2 failed at aa01 -> aa02",
+        "2 database(s) did not finish:",
+        "  t07: upgrade of aa02 failed: boom",
+        "  t19: upgrade of aa02 failed: boom",
+    ]
+    verbose = orch("-v", "upgrade", "--all-dbs")
+    rows = [line.split("\t") for line in verbose.stdout.splitlines()[1:]]
+    assert [row[0] for row in rows] == [f"t{i:02d}" for i in range(1, 26)]
+    assert {row[1] for row in rows} == {"unchanged", "failed"}
+    document = json.loads(orch("upgrade", "--all-dbs", "--json").stdout)
+    assert len(document["databases"]) == 25
+    assert document["by_revision"] == [
+        {"outcome": "unchanged", "at": ["aa02"], "failed_step": None, "count": 23},
+        {"outcome": "failed", "at": ["aa01"], "failed_step": "aa02", "count": 2},
+    ]

@@ -103,7 +103,7 @@ def _counted(summary: RunSummary) -> list[str]:
     ]
     if troubled:
         lines.append(f"{len(troubled):,} database(s) did not finish:")
-        lines += [f"  {name}: {_note(outcome)}" for name, outcome in troubled]
+        lines += [f"  {_named(name, _note(outcome))}" for name, outcome in troubled]
     if summary.never_started:
         lines.append(f"{len(summary.never_started):,} database(s) never started (-v lists them)")
     return lines
@@ -118,6 +118,11 @@ def _revisions(heads: tuple[str, ...] | None) -> str:
     if heads is None:
         return "unknown (unreadable)"
     return ", ".join(heads) or "<base>"
+
+
+def _named(name: str, note: str) -> str:
+    """Return the note led by the database's name, which errors such as MigrationFailed have."""
+    return note if note.startswith(f"{name}: ") else f"{name}: {note}"
 
 
 def _note(outcome: DatabaseOutcome) -> str:
