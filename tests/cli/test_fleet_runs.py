@@ -205,3 +205,50 @@ def test_a_fleet_summary_counts_by_outcome_and_revision_and_lists_failures(
         {"outcome": "unchanged", "at": ["aa02"], "failed_step": None, "count": 23},
         {"outcome": "failed", "at": ["aa01"], "failed_step": "aa02", "count": 2},
     ]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql", "mariadb"])
+def test_db_with_an_unmet_cross_database_dependency_refuses_or_runs_it_with_deps(
+    orch: Invoke, tmp_path: Path, make_database: Callable[[str], TestDatabase], kind: str
+) -> None:
+    services = {
+        "users": [Script("u1", labels=("users",)), Script("u2", "u1")],
+        "billing": [Script("b1", labels=("billing",)), Script("b2", "b1", depends="u2")],
+    }
+    databases = {
+        "users": Database(url(make_database, kind, tmp_path, "users"), ["users"]),
+        "billing": Database(url(make_database, kind, tmp_path, "billing"), ["billing"]),
+    }
+    write_project(tmp_path, services, databases)
+    assert orch("upgrade", "--db", "users", "u1").exit_code == 0
+    refused = orch("upgrade", "--db", "billing")
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.splitlines()[0] == (
+        "error: billing: b2 needs database users at or past u2, and users is at u1: "
+        "run `orch upgrade --db users` first"
+    )
+    assert "--with-deps" in refused.stderr
+    where = json.loads(orch("current", "--all-dbs", "--json").stdout)["databases"]
+    assert (where["users"]["current"], where["billing"]["current"]) == (["u1"], [])
+    both = orch("upgrade", "--db", "billing", "--with-deps", "--json")
+    assert both.exit_code == 0, both.output
+    document = json.loads(both.stdout)["databases"]
+    assert (document["users"]["after"], document["billing"]["after"]) == (["u2"], ["b2"])
+
+
+def test_db_runs_alone_once_its_cross_database_dependency_is_met(
+    orch: Invoke, tmp_path: Path
+) -> None:
+    services = {
+        "users": [Script("u1", labels=("users",)), Script("u2", "u1"), Script("u3", "u2")],
+        "billing": [Script("b1", labels=("billing",)), Script("b2", "b1", depends="u2")],
+    }
+    databases = {
+        "users": Database(f"sqlite:///{tmp_path}/users.db", ["users"]),
+        "billing": Database(f"sqlite:///{tmp_path}/billing.db", ["billing"]),
+    }
+    write_project(tmp_path, services, databases)
+    assert orch("upgrade", "--db", "users", "u3").exit_code == 0
+    alone = orch("upgrade", "--db", "billing", "--json")
+    assert alone.exit_code == 0, alone.output
+    assert list(json.loads(alone.stdout)["databases"]) == ["billing"]

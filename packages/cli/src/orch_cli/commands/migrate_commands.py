@@ -32,6 +32,11 @@ X_ARG = typer.Option([], "-x", help="Extra argument for scripts (context.get_x_a
 CANARY = typer.Option(
     0, "--canary", min=0, help="Migrate the first N databases first; stop if one fails."
 )
+WITH_DEPS = typer.Option(
+    False,
+    "--with-deps",
+    help="Also upgrade the databases whose revisions the named ones depend on.",
+)
 MAX_FAILURES = typer.Option(
     None, "--max-failures", min=1, help="Start no database after K have failed."
 )
@@ -44,6 +49,7 @@ class RunChoices:
     keep_going: bool = False
     canary: int = 0
     max_failures: int | None = None
+    with_deps: bool = False
 
 
 def upgrade(
@@ -61,10 +67,11 @@ def upgrade(
     keep_going: bool = KEEP_GOING,
     canary: int = CANARY,
     max_failures: int | None = MAX_FAILURES,
+    with_deps: bool = WITH_DEPS,
     x_arg: list[str] = X_ARG,
 ) -> None:
     """Upgrade databases to a target (default: heads)."""
-    choices = RunChoices(keep_going, canary, max_failures)
+    choices = RunChoices(keep_going, canary, max_failures, with_deps)
     _move(ctx, "up", target, db, all_dbs, dry_run, sql, as_json, choices, x_arg)
 
 
@@ -103,6 +110,10 @@ def _move(
     with handled(as_json):
         project = load_project(ctx)
         databases = project.select(db, all_dbs)
+        if choices.with_deps:
+            from orch_core.fleet.requirements import with_providers
+
+            databases = with_providers(project, databases)
         orchestrator = _orchestrator(ctx, project, x_arg)
         if sql:
             _print_sql(orchestrator, databases, direction, target)

@@ -20,6 +20,7 @@ from orch_core.errors import WorkerDied
 from orch_core.fleet.budget import FailureBudget
 from orch_core.fleet.outcomes import DatabaseOutcome, Outcome, RunSummary
 from orch_core.fleet.progress import Progress
+from orch_core.fleet.requirements import refuse_unmet
 from orch_core.fleet.run_state import RunState
 from orch_core.fleet.schedule import Schedule
 from orch_core.fleet.scope import scope_target
@@ -124,6 +125,7 @@ class Orchestrator:
         canary: migrate the first N databases of the run order first, and start no other if
         one of them fails. max_failures: start no database after that many have failed."""
         schedule = self.schedule(databases, direction, target)
+        refuse_unmet(self.project, schedule, self._runner_named)
         self.log.info(
             Event.RUN_STARTED, direction=direction, target=target, databases=list(schedule.order)
         )

@@ -111,6 +111,27 @@ class Schedule:
             groups=tuple(group for group in groups if group),
         )
 
+    def providers(self, names: Collection[str]) -> set[str]:
+        """Return every database of the schedule the named ones wait for, directly or not."""
+        # Only `--with-deps` asks, after SQLAlchemy is imported.
+        import networkx  # noqa: PLC0415
+
+        graph: nx.DiGraph[str] = networkx.DiGraph()
+        graph.add_nodes_from(self.order)
+        graph.add_edges_from(
+            (first, then) for then, firsts in self.follows.items() for first in firsts
+        )
+        graph.add_edges_from(
+            (need.provider, name)
+            for name, steps in self.needs.items()
+            for found in steps.values()
+            for need in found
+        )
+        found: set[str] = set()
+        for name in names:
+            found |= networkx.ancestors(graph, name)
+        return found - set(names)
+
     def needs_before(self, database: str, step: str) -> tuple[Need, ...]:
         """Return what the other databases must have applied before database runs step."""
         return self.needs.get(database, {}).get(step, ())
