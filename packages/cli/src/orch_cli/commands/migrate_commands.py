@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import signal
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, cast
 
 import typer
 
@@ -13,6 +13,7 @@ from orch_cli import output
 from orch_cli.completion import DB, target_names
 from orch_cli.context import load_project, options
 from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
+from orch_cli.progress_display import Terminal, live_progress, terminal
 from orch_cli.run_summary import DIRECTION_WORDS, print_summary, summary_document
 
 if TYPE_CHECKING:
@@ -114,14 +115,15 @@ def _move(
             from orch_core.fleet.requirements import with_providers
 
             databases = with_providers(project, databases)
-        orchestrator = _orchestrator(ctx, project, x_arg)
+        shown_on = terminal()
+        orchestrator = _orchestrator(ctx, project, x_arg, shown_on)
         if sql:
             _print_sql(orchestrator, databases, direction, target)
             return
         if dry_run:
             _print_plans(orchestrator.plan(databases, direction, target), as_json)
             return
-        summary = _run_with_progress(orchestrator, databases, direction, target, choices)
+        summary = _run_with_progress(orchestrator, databases, direction, target, choices, shown_on)
     if as_json:
         output.emit_json(summary_document(summary))
     else:
@@ -137,12 +139,17 @@ def _move(
         raise typer.Exit(describe(error).exit_code if error else EXIT_FAILED)
 
 
-def _orchestrator(ctx: typer.Context, project: Project, x_arg: list[str]) -> Orchestrator:
+def _orchestrator(
+    ctx: typer.Context, project: Project, x_arg: list[str], shown_on: Terminal | None = None
+) -> Orchestrator:
+    """Return the run's orchestrator, logging to stderr (above the status line, if shown)."""
     from orch_core.audit.trail import configure_logging
     from orch_core.fleet.orchestrator import Orchestrator
 
     given = options(ctx)
-    configure_logging(given.log_format, given.verbosity, project.config.audit_log)
+    # A Terminal writes as a text stream does: write and flush are all the logger uses.
+    stream = cast("TextIO", shown_on) if shown_on is not None else None
+    configure_logging(given.log_format, given.verbosity, project.config.audit_log, stream)
     # Modules, the graph and the config live as long as the run: out of the collector's sight,
     # each garbage collection during a long run walks only what the steps create.
     gc.freeze()
@@ -201,10 +208,9 @@ def _run_with_progress(
     direction: Direction,
     target: str,
     choices: RunChoices,
+    shown_on: Terminal | None,
 ) -> RunSummary:
-    from orch_cli.progress_display import live_progress
-
-    with live_progress(len(databases)) as progress:
+    with live_progress(len(databases), shown_on) as progress:
         return orchestrator.run(
             databases,
             direction,
