@@ -7,7 +7,8 @@ too early: the run is refused unless that database is already there, or `--with-
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 
 from orch_core.config import DatabaseConfig
 from orch_core.errors import DependencyNotMet
@@ -35,8 +36,14 @@ def refuse_unmet(project: Project, schedule: Schedule, runners: RunnerFactory) -
     outside the run has not applied; reads only when such a database exists."""
     if schedule.direction != "up":
         return
+    in_run = set(schedule.order)
+    carriers: defaultdict[str, list[str]] = defaultdict(list)
+    for database in project.config.databases.values():
+        if database.name not in in_run:
+            for service in database.services:
+                carriers[service].append(database.name)
     for name in schedule.order:
-        outside = _outside(project, name, set(schedule.order))
+        outside = _outside(project, name, carriers)
         if not outside:
             continue
         pending = _pending(runners(name), schedule.targets[name])
@@ -46,15 +53,16 @@ def refuse_unmet(project: Project, schedule: Schedule, runners: RunnerFactory) -
 
 
 def _outside(
-    project: Project, name: str, in_run: set[str]
+    project: Project, name: str, carriers: Mapping[str, list[str]]
 ) -> list[tuple[ExternalRequirement, str]]:
-    """Return the database's requirements on databases the run leaves out, with each provider."""
+    """Return the database's requirements on databases the run leaves out, with each provider.
+
+    carriers: per service, the databases outside the run that carry it."""
     view = project.view(project.config.databases[name])
     return [
-        (requirement, provider.name)
+        (requirement, provider)
         for requirement in view.external_requirements
-        for provider in project.config.databases.values()
-        if requirement.service in provider.services and provider.name not in in_run
+        for provider in carriers.get(requirement.service or "", ())
     ]
 
 
