@@ -54,6 +54,7 @@ def test_init_revision_merge_upgrade(orch: Invoke, tmp_path: Path) -> None:
         "pending": [],
         "url": current["url"],
         "blocked": None,
+        "error": None,
     }
 
 

@@ -136,17 +136,33 @@ def test_a_failure_past_the_needed_revision_does_not_stop_its_dependant() -> Non
     assert outcomes == {"users": (Outcome.FAILED, None), "billing": (Outcome.SUCCEEDED, None)}
 
 
-def test_without_keep_going_a_failure_starts_nothing_new() -> None:
+def test_without_keep_going_a_failure_still_lets_unrelated_databases_run() -> None:
     journal: list[str] = []
     runners = played(journal, failing={"audit": "a1"})
-    # One thread: audit (first by name) fails before users gets a thread.
+    # One thread: audit (first by name) fails before users gets a thread; they share nothing.
     outcomes = run([USERS, AUDIT], {}, runners, threads=1)
     assert outcomes["audit"] == (Outcome.FAILED, None)
-    assert outcomes["users"] == (
-        Outcome.SKIPPED,
-        "not started: the run stopped after a failure",
+    assert outcomes["users"] == (Outcome.SUCCEEDED, None)
+    assert journal == ["users:u1", "users:u2", "users:u3"]
+
+
+def test_without_keep_going_a_failure_starts_nothing_tied_to_it() -> None:
+    journal: list[str] = []
+    runners = played(journal, failing={"users": "u3"})
+    # billing needs users' u2, which users applied before failing: with --keep-going it runs
+    # (above); without, nothing tied to the failure starts.
+    targets = {"users": "heads", "billing": "heads"}
+    schedule = Schedule.build("up", targets, [USERS, BILLING], INVOICES)
+    state = RunState(schedule, runners.__getitem__, structlog.get_logger("test"))
+    finished = state.run(schedule.order, 1)
+    assert finished["users"].outcome is Outcome.FAILED
+    assert [step.revision for step in finished["users"].steps] == ["u1", "u2"]
+    assert finished["billing"].outcome is Outcome.SKIPPED
+    assert not finished["billing"].started
+    assert finished["billing"].reason == (
+        "not started: a database it is tied to failed (--keep-going starts it)"
     )
-    assert journal == []
+    assert "billing:b1" not in journal
 
 
 def test_an_interrupted_database_stops_between_steps_and_its_followers_do_not_start() -> None:

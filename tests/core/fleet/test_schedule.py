@@ -128,3 +128,21 @@ def test_a_fleet_where_nothing_waits_is_scheduled_without_importing_networkx() -
     command = [sys.executable, "-c", code]
     result = subprocess.run(command, check=False, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_providers_are_every_database_waited_for_directly_or_not() -> None:
+    chained = [*DEMO, database("reports", after=["billing"]), database("audit")]
+    plan = schedule(chained, INVOICES)
+    assert plan.providers(["reports"]) == {"billing", "users"}
+    assert plan.providers(["catalog", "users"]) == set()
+    assert plan.providers(["audit"]) == set()
+
+
+def test_a_stage_of_the_schedule_waits_only_for_its_own_databases() -> None:
+    plan = schedule([*DEMO, database("audit")], INVOICES)
+    later = plan.only(["billing", "catalog"])
+    assert later.order == ("billing", "catalog")
+    assert later.needs == {} and later.follows == {"billing": (), "catalog": ()}
+    assert later.groups == (("billing", "catalog"),)  # a group cut down stays one group
+    first = plan.only(["users", "billing"])
+    assert first.needs_before("billing", "b2") == (Need("b2", "users", "u2"),)

@@ -81,6 +81,10 @@ _ADVICE: Mapping[type[Exception], _Advice] = MappingProxyType(
             "a depends_on across databases must point one way: move the revisions so it does",
             code="database_cycle",
         ),
+        core.DependencyNotMet: _Advice(
+            "upgrade the database named above first, or add --with-deps to run it in this run",
+            code="dependency_not_met",
+        ),
         core.LockTimeout: _Advice(
             "another migrator holds the lock; wait for it or raise lock_timeout",
             EXIT_LOCK_TIMEOUT,

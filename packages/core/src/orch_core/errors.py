@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from orch_graph.plan import Direction
 
 
@@ -48,6 +50,24 @@ class DependencyFailed(OrchError):
         self.database = database
         self.provider = provider
         self.revision = revision
+
+
+class DependencyNotMet(OrchError):
+    """A step of the run needs a revision of a database the run leaves out, not yet applied."""
+
+    def __init__(
+        self, database: str, step: str, provider: str, revision: str, provider_at: Sequence[str]
+    ) -> None:
+        at = ", ".join(provider_at) or "<base>"
+        super().__init__(
+            f"{database}: {step} needs database {provider} at or past {revision}, and "
+            f"{provider} is at {at}: run `orch upgrade --db {provider}` first"
+        )
+        self.database = database
+        self.step = step
+        self.provider = provider
+        self.revision = revision
+        self.provider_at = tuple(provider_at)
 
 
 class WorkerDied(OrchError):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import signal
-from collections import Counter
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, TextIO, cast
 
 import typer
 
@@ -13,6 +14,8 @@ from orch_cli import output
 from orch_cli.completion import DB, target_names
 from orch_cli.context import load_project, options
 from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
+from orch_cli.progress_display import Terminal, live_progress, terminal
+from orch_cli.run_summary import DIRECTION_WORDS, print_summary, summary_document
 from orch_core import api
 
 if TYPE_CHECKING:
@@ -28,6 +31,27 @@ KEEP_GOING = typer.Option(
     False, "--keep-going", help="After a failure, run what does not depend on it."
 )
 X_ARG = typer.Option([], "-x", help="Extra argument for scripts (context.get_x_argument).")
+CANARY = typer.Option(
+    0, "--canary", min=0, help="Migrate the first N databases first; stop if one fails."
+)
+WITH_DEPS = typer.Option(
+    False,
+    "--with-deps",
+    help="Also upgrade the databases whose revisions the named ones depend on.",
+)
+MAX_FAILURES = typer.Option(
+    None, "--max-failures", min=1, help="Start no database after K have failed."
+)
+
+
+@dataclass(frozen=True)
+class RunChoices:
+    """How a run goes on after a failure, and whether canaries go first."""
+
+    keep_going: bool = False
+    canary: int = 0
+    max_failures: int | None = None
+    with_deps: bool = False
 
 
 def upgrade(
@@ -43,10 +67,14 @@ def upgrade(
     sql: bool = SQL,
     as_json: bool = JSON,
     keep_going: bool = KEEP_GOING,
+    canary: int = CANARY,
+    max_failures: int | None = MAX_FAILURES,
+    with_deps: bool = WITH_DEPS,
     x_arg: list[str] = X_ARG,
 ) -> None:
     """Upgrade databases to a target (default: heads)."""
-    _move(ctx, "up", target, db, all_dbs, dry_run, sql, as_json, keep_going, x_arg)
+    choices = RunChoices(keep_going, canary, max_failures, with_deps)
+    _move(ctx, "up", target, db, all_dbs, dry_run, sql, as_json, choices, x_arg)
 
 
 def downgrade(
@@ -60,10 +88,13 @@ def downgrade(
     sql: bool = SQL,
     as_json: bool = JSON,
     keep_going: bool = KEEP_GOING,
+    canary: int = CANARY,
+    max_failures: int | None = MAX_FAILURES,
     x_arg: list[str] = X_ARG,
 ) -> None:
     """Downgrade databases to a target."""
-    _move(ctx, "down", target, db, all_dbs, dry_run, sql, as_json, keep_going, x_arg)
+    choices = RunChoices(keep_going, canary, max_failures)
+    _move(ctx, "down", target, db, all_dbs, dry_run, sql, as_json, choices, x_arg)
 
 
 def _move(
@@ -75,13 +106,14 @@ def _move(
     dry_run: bool,
     sql: bool,
     as_json: bool,
-    keep_going: bool,
+    choices: RunChoices,
     x_arg: list[str],
 ) -> None:
     with handled(as_json):
         project = load_project(ctx)
         databases = [database.name for database in project.select(db, all_dbs)]
-        _prepare_run(ctx, project)
+        shown_on = terminal()
+        _prepare_run(ctx, project, shown_on)
         if sql:
             _print_sql(project, databases, direction, target, x_arg)
             return
@@ -89,11 +121,13 @@ def _move(
             plans = api.plan(project, target, direction=direction, databases=databases)
             _print_plans(plans, as_json)
             return
-        summary = _run_with_progress(project, databases, direction, target, keep_going, x_arg)
+        summary = _run_with_progress(
+            project, databases, direction, target, choices, x_arg, shown_on
+        )
     if as_json:
-        output.emit_json(_summary_document(summary))
+        output.emit_json(summary_document(summary))
     else:
-        _print_summary(summary)
+        print_summary(summary, options(ctx).verbosity)
     if summary.stopped_by:
         if not as_json:
             report(INTERRUPTED, as_json=False)
@@ -105,10 +139,13 @@ def _move(
         raise typer.Exit(describe(error).exit_code if error else EXIT_FAILED)
 
 
-def _prepare_run(ctx: typer.Context, project: Project) -> None:
-    """Configure logging from the global options; keep what lives all run from the collector."""
+def _prepare_run(ctx: typer.Context, project: Project, shown_on: Terminal | None = None) -> None:
+    """Configure logging from the global options, to stderr (above the status line, if
+    shown); keep what lives all run from the collector."""
     given = options(ctx)
-    api.configure_logging(given.log_format, given.verbosity, project.config.audit_log)
+    # A Terminal writes as a text stream does: write and flush are all the logger uses.
+    stream = cast("TextIO", shown_on) if shown_on is not None else None
+    api.configure_logging(given.log_format, given.verbosity, project.config.audit_log, stream)
     # Modules, the graph and the config live as long as the run: out of the collector's sight,
     # each garbage collection during a long run walks only what the steps create.
     gc.freeze()
@@ -122,10 +159,6 @@ def _print_sql(
         output.lines([f"-- orch: database {each.database} ({each.url})", *each.lines, ""])
 
 
-# A step's direction as --dry-run prints it (and DESIGN.md fixes for its JSON).
-_DIRECTION_WORDS = {"up": "upgrade", "down": "downgrade"}
-
-
 def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
     if as_json:
         document = {
@@ -133,7 +166,7 @@ def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
                 "current": list(plan.current),
                 "heads_after": list(plan.heads_after),
                 "steps": [
-                    {"revision": s.revision, "direction": _DIRECTION_WORDS[s.direction]}
+                    {"revision": s.revision, "direction": DIRECTION_WORDS[s.direction]}
                     for s in plan.steps
                 ],
             }
@@ -145,7 +178,7 @@ def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
         current = ", ".join(plan.current) or "<base>"
         output.line(f"{name}: at {current}, {len(plan.steps)} step(s)")
         for step in plan.steps:
-            output.line(f"  {_DIRECTION_WORDS[step.direction]} {step.revision}")
+            output.line(f"  {DIRECTION_WORDS[step.direction]} {step.revision}")
 
 
 def _run_with_progress(
@@ -153,82 +186,22 @@ def _run_with_progress(
     databases: list[str],
     direction: Direction,
     target: str,
-    keep_going: bool,
+    choices: RunChoices,
     x_arg: list[str],
+    shown_on: Terminal | None,
 ) -> RunSummary:
-    from orch_cli.progress_display import live_progress
-
-    move = api.upgrade if direction == "up" else api.downgrade
-    with live_progress(len(databases)) as progress:
+    move = partial(api.upgrade, with_deps=choices.with_deps) if direction == "up" else api.downgrade
+    with live_progress(len(databases), shown_on) as progress:
         return move(
             project,
             target,
             databases=databases,
-            keep_going=keep_going,
+            keep_going=choices.keep_going,
+            canary=choices.canary,
+            max_failures=choices.max_failures,
             x_arguments=x_arg,
             progress=progress,
         )
-
-
-def _summary_document(summary: RunSummary) -> dict[str, object]:
-    """Return a run as DESIGN.md's JSON: each database's outcome, rows, steps and error."""
-    databases: dict[str, object] = {}
-    for name, outcome in summary.databases.items():
-        error = None
-        if outcome.error is not None:
-            described = describe(outcome.error)
-            error = {"code": described.code, "message": described.message, "hint": described.hint}
-        databases[name] = {
-            "outcome": outcome.outcome.value,
-            "before": list(outcome.before),
-            "after": list(outcome.after),
-            "steps": [
-                {
-                    "revision": step.revision,
-                    "direction": _DIRECTION_WORDS[step.direction],
-                    "outcome": step.outcome,
-                    "duration_ms": step.duration_ms,
-                }
-                for step in outcome.steps
-            ],
-            "duration_ms": outcome.duration_ms,
-            "error": error,
-            "note": outcome.reason,
-        }
-    counts = Counter(outcome.outcome.value for outcome in summary.databases.values())
-    return {
-        "run_id": summary.run_id,
-        "direction": f"{summary.direction}grade",
-        "target": summary.target,
-        "stopped_by": summary.stopped_by,
-        "counts": dict(sorted(counts.items())),
-        "databases": databases,
-    }
-
-
-def _print_summary(summary: RunSummary) -> None:
-    rows = []
-    for name, outcome in summary.databases.items():
-        heads = ", ".join(outcome.after) or "<base>"
-        note = outcome.reason or (str(outcome.error).splitlines()[0] if outcome.error else "")
-        rows.append(
-            (
-                name,
-                outcome.outcome.value,
-                len(outcome.steps),
-                heads,
-                f"{outcome.duration_ms} ms",
-                note,
-            )
-        )
-    if not rows:
-        output.line("no database is concerned by this target")
-        return
-    output.table(
-        f"orch {summary.direction}grade {summary.target} (run {summary.run_id})",
-        ("database", "outcome", "steps", "now at", "time", "note"),
-        rows,
-    )
 
 
 def stamp(

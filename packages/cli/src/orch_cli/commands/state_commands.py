@@ -9,7 +9,7 @@ import typer
 from orch_cli import output
 from orch_cli.completion import DB
 from orch_cli.context import database_names, load_project
-from orch_cli.errors import EXIT_FAILED, handled
+from orch_cli.errors import EXIT_FAILED, describe, handled
 
 if TYPE_CHECKING:
     from orch_core.autogenerate.drift import DatabaseCheck
@@ -29,18 +29,35 @@ def _states(ctx: typer.Context, db: list[str], all_dbs: bool) -> list[DatabaseSt
 
 def _json(states: list[DatabaseState]) -> dict[str, Any]:
     """Return the `--json` document of current and status."""
+    return {"databases": {s.database: _state_document(s) for s in states}}
+
+
+def _state_document(state: DatabaseState) -> dict[str, Any]:
+    """Return one database's entry; an unreachable one has its error and no revisions."""
+    known = state.error is None
+    error = None
+    if state.error is not None:
+        described = describe(state.error)
+        error = {"code": described.code, "message": described.message, "hint": described.hint}
     return {
-        "databases": {
-            s.database: {
-                "current": list(s.current),
-                "heads": list(s.heads),
-                "pending": list(s.pending),
-                "url": s.url,
-                "blocked": str(s.blocked) if s.blocked else None,
-            }
-            for s in states
-        }
+        "current": list(state.current) if known else None,
+        "heads": list(state.heads) if known else None,
+        "pending": list(state.pending) if known else None,
+        "url": state.url,
+        "blocked": str(state.blocked) if state.blocked else None,
+        "error": error,
     }
+
+
+def _exit_if_unreachable(states: list[DatabaseState]) -> None:
+    """Exit 1 once every database is shown, if any of them could not be read."""
+    if any(state.error is not None for state in states):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _unreachable(state: DatabaseState) -> str:
+    assert state.error is not None
+    return describe(state.error).message
 
 
 def current(
@@ -51,13 +68,21 @@ def current(
         states = _states(ctx, db, all_dbs)
         if as_json:
             output.emit_json(_json(states))
-            return
-        for state in states:
-            at = ", ".join(state.current) or "<base>"
-            head = " (head)" if state.at_heads else ""
-            output.line(f"{state.database}: {at}{head}")
-            if state.blocked:  # `<base>` above may be a version table configured wrong
-                output.line(f"  note: {state.blocked}")
+        else:
+            _print_current(states)
+    _exit_if_unreachable(states)
+
+
+def _print_current(states: list[DatabaseState]) -> None:
+    for state in states:
+        if state.error is not None:
+            output.line(f"{state.database}: unreachable ({state.url}): {_unreachable(state)}")
+            continue
+        at = ", ".join(state.current) or "<base>"
+        head = " (head)" if state.at_heads else ""
+        output.line(f"{state.database}: {at}{head}")
+        if state.blocked:  # `<base>` above may be a version table configured wrong
+            output.line(f"  note: {state.blocked}")
 
 
 def status(
@@ -68,20 +93,24 @@ def status(
         states = _states(ctx, db, all_dbs)
         if as_json:
             output.emit_json(_json(states))
-            return
-        rows = [
-            (
-                s.database,
-                ", ".join(s.current) or "<base>",
-                ", ".join(s.heads) or "<base>",
-                len(s.pending),
-                s.url,
-                str(s.blocked) if s.blocked else "",
-            )
-            for s in states
-        ]
-        columns = ("database", "current", "heads", "pending", "url", "note")
-        output.table("orch status", columns, rows)
+        else:
+            rows = [_status_row(s) for s in states]
+            columns = ("database", "current", "heads", "pending", "url", "note")
+            output.table("orch status", columns, rows)
+    _exit_if_unreachable(states)
+
+
+def _status_row(state: DatabaseState) -> tuple[object, ...]:
+    if state.error is not None:
+        return (state.database, "unreachable", "", "", state.url, _unreachable(state))
+    return (
+        state.database,
+        ", ".join(state.current) or "<base>",
+        ", ".join(state.heads) or "<base>",
+        len(state.pending),
+        state.url,
+        str(state.blocked) if state.blocked else "",
+    )
 
 
 def verify(

@@ -14,6 +14,7 @@ from orch_core.api.events import hand_events_to_logging
 from orch_core.api.loading import databases_named
 from orch_core.fleet.orchestrator import Orchestrator, RunSummary
 from orch_core.fleet.progress import Progress
+from orch_core.fleet.requirements import with_providers
 from orch_core.project import Project
 from orch_core.runtime.runner import DatabaseResult
 from orch_graph.plan import Direction, Plan
@@ -37,6 +38,9 @@ def upgrade(
     *,
     databases: Sequence[str] | None = None,
     keep_going: bool = False,
+    canary: int = 0,
+    max_failures: int | None = None,
+    with_deps: bool = False,
     x_arguments: Sequence[str] = (),
     progress: Progress | None = None,
     processes: bool = True,
@@ -44,11 +48,25 @@ def upgrade(
     """Upgrade the databases (default: all) to target and return what happened to each.
 
     keep_going: after a failure, still migrate the databases that do not depend on it.
+    canary: migrate the first N databases of the run order first; start no other if one fails.
+    max_failures: start no database once that many have failed.
+    with_deps: also upgrade the databases outside the selection whose revisions it needs
+    (without it, such a run is refused with DependencyNotMet).
     processes=False keeps every database in this process (threads only)."""
     hand_events_to_logging()
     orchestrator = Orchestrator(project, x_arguments=x_arguments, processes=processes)
     chosen = databases_named(project, databases)
-    return orchestrator.run(chosen, "up", target, keep_going=keep_going, progress=progress)
+    if with_deps:
+        chosen = with_providers(project, chosen)
+    return orchestrator.run(
+        chosen,
+        "up",
+        target,
+        keep_going=keep_going,
+        progress=progress,
+        canary=canary,
+        max_failures=max_failures,
+    )
 
 
 def downgrade(
@@ -57,15 +75,26 @@ def downgrade(
     *,
     databases: Sequence[str] | None = None,
     keep_going: bool = False,
+    canary: int = 0,
+    max_failures: int | None = None,
     x_arguments: Sequence[str] = (),
     progress: Progress | None = None,
     processes: bool = True,
 ) -> RunSummary:
-    """Downgrade the databases (default: all) to target and return what happened to each."""
+    """Downgrade the databases (default: all) to target and return what happened to each
+    (the keywords as for upgrade)."""
     hand_events_to_logging()
     orchestrator = Orchestrator(project, x_arguments=x_arguments, processes=processes)
     chosen = databases_named(project, databases)
-    return orchestrator.run(chosen, "down", target, keep_going=keep_going, progress=progress)
+    return orchestrator.run(
+        chosen,
+        "down",
+        target,
+        keep_going=keep_going,
+        progress=progress,
+        canary=canary,
+        max_failures=max_failures,
+    )
 
 
 def stamp(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 
 import structlog
@@ -17,8 +18,11 @@ from orch_core.audit.events import Event
 from orch_core.config import DatabaseConfig
 from orch_core.config.hooks import load_database_hooks
 from orch_core.config.models import load_service_metadata
+from orch_core.errors import WorkerDied
+from orch_core.fleet.budget import FailureBudget
 from orch_core.fleet.outcomes import DatabaseOutcome, Outcome, RunSummary
 from orch_core.fleet.progress import Progress
+from orch_core.fleet.requirements import refuse_unmet
 from orch_core.fleet.run_state import RunState
 from orch_core.fleet.schedule import Schedule
 from orch_core.fleet.scope import scope_target
@@ -116,15 +120,24 @@ class Orchestrator:
         *,
         keep_going: bool = False,
         progress: Progress | None = None,
+        canary: int = 0,
+        max_failures: int | None = None,
     ) -> RunSummary:
-        """Migrate every database the target concerns and return what happened to each."""
+        """Migrate every database the target concerns and return what happened to each.
+
+        canary: migrate the first N databases of the run order first, and start no other if
+        one of them fails. max_failures: start no database after that many have failed."""
         schedule = self.schedule(databases, direction, target)
+        refuse_unmet(self.project, schedule, self._runner_named)
         self.log.info(
             Event.RUN_STARTED, direction=direction, target=target, databases=list(schedule.order)
         )
         flags = RunFlags.make(processes=self._workers(schedule) > 1)
+        budget = FailureBudget(progress or Progress(), flags.stop, max_failures)
+        stages = _stages(schedule, canary)
         with stop_on_signals(flags, self.log) as stopped_by:
-            outcomes = self._carry_out(schedule, flags, keep_going, progress or Progress())
+            outcomes = self._in_stages(stages, flags, keep_going, budget)
+        outcomes = self._read_unread(outcomes)
         summary = RunSummary(self.run_id, direction, target, outcomes, next(iter(stopped_by), None))
         self.log.info(
             Event.RUN_FINISHED,
@@ -132,6 +145,40 @@ class Orchestrator:
             databases={n: o.outcome.value for n, o in summary.databases.items()},
         )
         return summary
+
+    def _in_stages(
+        self, stages: Sequence[Schedule], flags: RunFlags, keep_going: bool, progress: Progress
+    ) -> dict[str, DatabaseOutcome]:
+        """Carry out each stage in turn; once a stage has failed, start none of the next."""
+        outcomes: dict[str, DatabaseOutcome] = {}
+        for stage in stages:
+            reason = _stage_stop_reason(outcomes, flags)
+            if reason is None:
+                outcomes.update(self._carry_out(stage, flags, keep_going, progress))
+                continue
+            for name in stage.order:
+                outcomes[name] = DatabaseOutcome(
+                    name, Outcome.SKIPPED, reason=reason, started=False
+                )
+                progress.finished(name, Outcome.SKIPPED)
+        return outcomes
+
+    def _read_unread(self, outcomes: dict[str, DatabaseOutcome]) -> dict[str, DatabaseOutcome]:
+        """Read where each database the run never reached is (never started, or lost with a
+        dead worker): the summary says where it is, never guesses."""
+        read = dict(outcomes)
+        for name, outcome in outcomes.items():
+            if outcome.started and not isinstance(outcome.error, WorkerDied):
+                continue
+            runner = self._runner_named(name)
+            try:
+                heads: tuple[str, ...] | None = runner.current()
+            except Exception:  # unreachable, say: unknown, and the reason says why it stopped
+                heads = None
+            finally:
+                runner.dispose()
+            read[name] = replace(outcome, before=heads or (), after=heads)
+        return read
 
     def _workers(self, schedule: Schedule) -> int:
         """Return how many worker processes the run uses (1: all in this process)."""
@@ -167,3 +214,26 @@ class Orchestrator:
     def _runner_named(self, name: str) -> DatabaseRunner:
         """Return the runner of the configured database of this name."""
         return self.runner(self.project.config.databases[name])
+
+
+def _stages(schedule: Schedule, canary: int) -> tuple[Schedule, ...]:
+    """Return the run's stages: the canaries (the first N in run order), then the rest.
+
+    The run order puts every database after those it waits for, so the canaries wait for
+    nothing outside their stage."""
+    if canary <= 0 or canary >= len(schedule.order):
+        return (schedule,)
+    first = schedule.order[:canary]
+    rest = schedule.order[canary:]
+    return schedule.only(first), schedule.only(rest)
+
+
+def _stage_stop_reason(outcomes: dict[str, DatabaseOutcome], flags: RunFlags) -> str | None:
+    """Return why the next stage may not start, if an earlier one failed or the run stopped."""
+    if flags.interrupt.is_set():
+        return "not started: the run was interrupted"
+    if not all(outcome.outcome.complete for outcome in outcomes.values()):
+        return "not started: a canary database did not succeed"
+    if flags.stop.is_set():
+        return "not started: the run stopped after a failure"
+    return None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from orch_core.errors import MigrationFailed
 from orch_core.runtime.runner import StepResult
 from orch_graph.plan import Direction
 
@@ -31,11 +33,28 @@ class DatabaseOutcome:
     database: str
     outcome: Outcome
     before: tuple[str, ...] = ()
-    after: tuple[str, ...] = ()
-    steps: tuple[StepResult, ...] = ()
+    # Where it is now, as read from its version table; None when it could not be read.
+    after: tuple[str, ...] | None = ()
+    steps: tuple[StepResult, ...] = ()  # the steps it applied, a failed run's included
     duration_ms: int = 0
     error: Exception | None = None
     reason: str | None = None
+    started: bool = True  # False: the run never started it (its version table is untouched)
+
+    @property
+    def failed_step(self) -> str | None:
+        """Return the revision whose step failed, if one did."""
+        return self.error.revision if isinstance(self.error, MigrationFailed) else None
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many databases ended a run the same way, at the same revisions."""
+
+    outcome: Outcome
+    at: tuple[str, ...] | None  # None: where they are could not be read
+    failed_step: str | None
+    count: int
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,19 @@ class RunSummary:
         if self.stopped_by is not None:
             return Outcome.INTERRUPTED
         return Outcome.SUCCEEDED if self.ok else Outcome.FAILED
+
+    @property
+    def never_started(self) -> tuple[str, ...]:
+        """Return the databases the run did not start, in run order."""
+        return tuple(name for name, o in self.databases.items() if not o.started)
+
+    def tally(self) -> tuple[Tally, ...]:
+        """Return the databases counted by outcome, revisions now and failed step, most first."""
+        counts = Counter((o.outcome, o.after, o.failed_step) for o in self.databases.values())
+        tallies = (Tally(*key, count) for key, count in counts.items())
+        return tuple(
+            sorted(tallies, key=lambda t: (-t.count, t.outcome, t.at or (), t.failed_step or ""))
+        )
 
     @property
     def first_error(self) -> Exception | None:

@@ -20,7 +20,8 @@ from orch_core.fleet.outcomes import DatabaseOutcome, Outcome
 from orch_core.fleet.progress import Progress
 from orch_core.fleet.schedule import Need, Schedule
 from orch_core.fleet.signals import RunFlags
-from orch_core.runtime.runner import DatabaseResult, StepHooks
+from orch_core.runtime.recorder import HistoryOutcome
+from orch_core.runtime.runner import DatabaseResult, StepHooks, StepResult
 from orch_graph.plan import Direction, Step
 
 
@@ -53,7 +54,9 @@ class RunState:
         progress: Progress | None = None,
         flags: RunFlags | None = None,
     ) -> None:
-        """keep_going: after a failure, still start what does not wait for the failed database."""
+        """keep_going: after a failure, still start what does not wait for the failed database;
+        without it, a failure stops only its own group (databases tied to it by `after` or
+        depends_on), and databases that share nothing with it still run."""
         self.schedule = schedule
         self.runners = runners
         self.log = log
@@ -62,6 +65,11 @@ class RunState:
         self.flags = flags or RunFlags.make(processes=False)
         self.condition = threading.Condition()
         self.applied: dict[str, set[str]] = {name: set() for name in schedule.order}
+        # The steps each database has applied so far, as they ran: a failure keeps them.
+        self.results: dict[str, list[StepResult]] = {name: [] for name in schedule.order}
+        self._step_clock: dict[str, float] = {}
+        self._group = {name: i for i, group in enumerate(schedule.groups) for name in group}
+        self.failed_groups: set[int] = set()
         self.finished: dict[str, DatabaseOutcome] = {}
 
     def run(self, names: Sequence[str], threads: int) -> dict[str, DatabaseOutcome]:
@@ -76,7 +84,7 @@ class RunState:
         log = self.log.bind(database=name)
         blocked = self._blocked_by(name)
         if blocked:
-            self._finish(DatabaseOutcome(name, Outcome.SKIPPED, reason=blocked))
+            self._finish(DatabaseOutcome(name, Outcome.SKIPPED, reason=blocked, started=False))
             log.warning(Event.DB_SKIPPED, reason=blocked)
             return
         runner = self.runners(name)
@@ -85,7 +93,7 @@ class RunState:
         log.info(Event.DB_STARTED, url=runner.url, target=target)
         self.progress.started(name)
         hooks = StepHooks(
-            before=lambda step: self._wait_for(name, step),
+            before=lambda step: self._before(name, step),
             after=lambda step: self._applied(name, step),
             stop=self.flags.interrupt.is_set,
         )
@@ -102,18 +110,19 @@ class RunState:
 
     def _failed(self, name: str, runner: Runner, exc: Exception, started: float) -> DatabaseOutcome:
         if not self.keep_going:
-            self.flags.stop.set()
+            with self.condition:
+                self.failed_groups.add(self._group[name])
+        after: tuple[str, ...] | None
         try:
             after = runner.current()
-        except Exception:
-            after = ()
+        except Exception:  # unreachable now, say: where it is stays unknown, never guessed
+            after = None
+        steps = tuple(self.results[name])
         if isinstance(exc, DependencyFailed):
             return DatabaseOutcome(
-                name, Outcome.SKIPPED, after=after, duration_ms=_ms(started), reason=str(exc)
+                name, Outcome.SKIPPED, (), after, steps, _ms(started), reason=str(exc)
             )
-        return DatabaseOutcome(
-            name, Outcome.FAILED, after=after, duration_ms=_ms(started), error=exc
-        )
+        return DatabaseOutcome(name, Outcome.FAILED, (), after, steps, _ms(started), error=exc)
 
     def _finish(self, outcome: DatabaseOutcome) -> None:
         with self.condition:
@@ -132,19 +141,24 @@ class RunState:
                     if self.flags.interrupt.is_set():
                         return "not started: the run was interrupted"
                     return f"not started: database {before}, which it must follow, did not finish"
-            return self._stop_reason()
+            return self._stop_reason(name)
 
-    def _stop_reason(self) -> str | None:
-        """Return why nothing new may start, if the run has stopped (another thread, or another
-        worker process, may stop it)."""
+    def _stop_reason(self, name: str) -> str | None:
+        """Return why the database may not start, if the run, or its group, has stopped
+        (another thread, or another worker process, may stop the run)."""
         if self.flags.interrupt.is_set():
             return "not started: the run was interrupted"
-        return "not started: the run stopped after a failure" if self.flags.stop.is_set() else None
+        if self.flags.stop.is_set():
+            return "not started: the run stopped after a failure"
+        if self._group[name] in self.failed_groups:
+            return "not started: a database it is tied to failed (--keep-going starts it)"
+        return None
 
-    def _wait_for(self, name: str, step: Step) -> None:
+    def _before(self, name: str, step: Step) -> None:
         """Before a step, wait until the other databases have applied the revisions it needs."""
         for need in self.schedule.needs_before(name, step.revision):
             self._wait_until_applied(name, need)
+        self._step_clock[name] = time.perf_counter()
 
     def _wait_until_applied(self, name: str, need: Need) -> None:
         provider, revision = need.provider, need.revision
@@ -159,8 +173,12 @@ class RunState:
             raise DependencyFailed(name, provider, revision)
 
     def _applied(self, name: str, step: Step) -> None:
+        result = StepResult(
+            step.revision, step.direction, HistoryOutcome.APPLIED, _ms(self._step_clock[name])
+        )
         with self.condition:
             self.applied[name].add(step.revision)
+            self.results[name].append(result)
             self.condition.notify_all()
         self.progress.step(name, step.revision, step.direction)
 

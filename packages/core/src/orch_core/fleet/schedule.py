@@ -82,6 +82,56 @@ class Schedule:
             min(dealt, key=len).update(group)
         return tuple(tuple(n for n in self.order if n in share) for share in dealt if share)
 
+    def only(self, names: Collection[str]) -> Schedule:
+        """Return the schedule of the named databases alone, as if the others were done.
+
+        For a run in stages (canaries first): what a database waits for in an earlier stage
+        has finished whole by the time a later stage starts."""
+        keep = set(names)
+        needs = {
+            name: {
+                step: kept
+                for step, found in steps.items()
+                if (kept := tuple(need for need in found if need.provider in keep))
+            }
+            for name, steps in self.needs.items()
+            if name in keep
+        }
+        groups = (tuple(name for name in group if name in keep) for group in self.groups)
+        return Schedule(
+            direction=self.direction,
+            targets={name: t for name, t in self.targets.items() if name in keep},
+            order=tuple(name for name in self.order if name in keep),
+            follows={
+                name: tuple(first for first in firsts if first in keep)
+                for name, firsts in self.follows.items()
+                if name in keep
+            },
+            needs={name: steps for name, steps in needs.items() if steps},
+            groups=tuple(group for group in groups if group),
+        )
+
+    def providers(self, names: Collection[str]) -> set[str]:
+        """Return every database of the schedule the named ones wait for, directly or not."""
+        # Only `--with-deps` asks, after SQLAlchemy is imported.
+        import networkx  # noqa: PLC0415
+
+        graph: nx.DiGraph[str] = networkx.DiGraph()
+        graph.add_nodes_from(self.order)
+        graph.add_edges_from(
+            (first, then) for then, firsts in self.follows.items() for first in firsts
+        )
+        graph.add_edges_from(
+            (need.provider, name)
+            for name, steps in self.needs.items()
+            for found in steps.values()
+            for need in found
+        )
+        found: set[str] = set()
+        for name in names:
+            found |= networkx.ancestors(graph, name)
+        return found - set(names)
+
     def needs_before(self, database: str, step: str) -> tuple[Need, ...]:
         """Return what the other databases must have applied before database runs step."""
         return self.needs.get(database, {}).get(step, ())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from orch_core.config import DatabaseConfig
 from orch_core.errors import OrchError
 from orch_core.project import Project
@@ -23,11 +25,13 @@ class DatabaseState:
     # Why the next upgrade will refuse to start, if it will: a step left half done, or a
     # version table that is not where the configuration says.
     blocked: OrchError | None = None
+    # Why it could not be read (unreachable): the revisions above are then unknown, not empty.
+    error: Exception | None = None
 
     @property
     def at_heads(self) -> bool:
         """Return whether nothing is pending."""
-        return not self.pending
+        return not self.pending and self.error is None
 
 
 def read_state(runner: DatabaseRunner) -> DatabaseState:
@@ -45,12 +49,17 @@ def read_state(runner: DatabaseRunner) -> DatabaseState:
 
 
 def read_states(project: Project, databases: Sequence[DatabaseConfig]) -> list[DatabaseState]:
-    """Return each database's state, in the order given; each runner's connections closed."""
+    """Return each database's state, in the order given; each runner's connections closed.
+
+    A database that cannot be reached is returned as such, with the error, and the others
+    are read as usual."""
     states = []
     for database in databases:
         runner = DatabaseRunner(database, project.view(database))
         try:
             states.append(read_state(runner))
+        except sa.exc.OperationalError as exc:
+            states.append(DatabaseState(database.name, runner.url, (), (), (), error=exc))
         finally:
             runner.dispose()
     return states
