@@ -34,7 +34,12 @@ def documented_type(types: tuple[type, ...]) -> str:
 
 @pytest.mark.parametrize(
     ("table", "title"),
-    [("orch", "[orch]"), ("services", "[services.NAME]"), ("databases", "[databases.NAME]")],
+    [
+        ("orch", "[orch]"),
+        ("services", "[services.NAME]"),
+        ("databases", "[databases.NAME]"),
+        ("fleets", "[fleets.NAME]"),
+    ],
 )
 def test_every_key_the_loader_accepts_is_documented_with_its_type(table: str, title: str) -> None:
     rows = section(title)

@@ -129,7 +129,7 @@ def _print_sql(
         raise BadTarget(target, "--sql FROM:TO needs where to go (TO)")
     end = target if span is None or span.upper is None else span.upper.text
     for name, local in orchestrator.targets(databases, end, direction).items():
-        config = orchestrator.project.config.databases[name]
+        config = orchestrator.project.database(name)
         runner = orchestrator.runner(config)
         view = orchestrator.project.view(config)
         current = None if span is None else resolve(view, span.lower, ())
@@ -259,7 +259,7 @@ def stamp(
         orchestrator = _orchestrator(ctx, project, [])
         databases = project.select(db, all_dbs)
         for name, local in orchestrator.targets(databases, target, "stamp").items():
-            runner = orchestrator.runner(project.config.databases[name])
+            runner = orchestrator.runner(project.database(name))
             try:
                 result = runner.stamp(local, purge=purge)
             finally:

@@ -19,10 +19,12 @@ from orch_core.config.autogenerate import (
     SERVICE_ONLY_KEYS,
     autogenerate_config,
 )
+from orch_core.config.fleets import FLEET_ONLY_KEYS, check_template, instance_source
 from orch_core.config.interpolation import interpolate, interpolate_url
 from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
     DatabaseConfig,
+    FleetConfig,
     HooksReference,
     HooksSource,
     OrchConfig,
@@ -70,7 +72,11 @@ _DATABASE_KEYS: dict[str, tuple[type, ...]] = {
     "transaction_per_migration": (bool,),
     "version_table_pk": (bool,),
 }
-_TOP_KEYS = ("orch", "services", "databases")
+_FLEET_KEYS: dict[str, tuple[type, ...]] = {
+    **_DATABASE_KEYS,
+    **FLEET_ONLY_KEYS,
+}
+_TOP_KEYS = ("orch", "services", "databases", "fleets")
 _POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -170,7 +176,8 @@ def _check_keys(source: _Source) -> None:
         if not isinstance(value, dict):
             raise ConfigError("must be a table", source.path, key)
     _check_table(source, "orch", source.data.get("orch", {}), _ORCH_KEYS)
-    for group, allowed in (("services", _SERVICE_KEYS), ("databases", _DATABASE_KEYS)):
+    groups = (("services", _SERVICE_KEYS), ("databases", _DATABASE_KEYS), ("fleets", _FLEET_KEYS))
+    for group, allowed in groups:
         for name, table in source.data.get(group, {}).items():
             if not isinstance(table, dict):
                 raise ConfigError("must be a table", source.path, f"{group}.{name}")
@@ -250,6 +257,20 @@ def _build(
         for name, database in databases.items()
     }
     _check_after(databases, sources)
+    fleets = {
+        name: _fleet(name, table, defaults, services, sources, environ, need_urls=need_urls)
+        for name, table in data.get("fleets", {}).items()
+    }
+    fleets = {
+        name: replace(
+            fleet,
+            template=replace(
+                fleet.template, hooks=_hooks_source(project_hooks, fleet.template, services)
+            ),
+        )
+        for name, fleet in fleets.items()
+    }
+    _check_fleets(fleets, databases, sources)
     audit_log = defaults.get("audit_log")
     header_cache = defaults.get("header_cache", ".orch/header-cache.json")
     concurrency = defaults.get("concurrency", DEFAULT_CONCURRENCY)
@@ -261,6 +282,7 @@ def _build(
         path=sources[0].path,
         services=services,
         databases=databases,
+        fleets=fleets,
         concurrency=concurrency,
         audit_log=root / audit_log if audit_log else None,
         header_cache=root / header_cache if header_cache else None,
@@ -302,7 +324,7 @@ def _text(
     dotted = ".".join(keys)
     if keys[-1] not in table:
         raise ConfigError("is required", _origin(sources, *keys[:-1]), dotted)
-    fill = interpolate_url if keys[-1] == "url" else interpolate
+    fill = interpolate_url if keys[-1] in {"url", "catalog_url"} else interpolate
     try:
         return fill(table[keys[-1]], environ)
     except UndefinedVariable as exc:
@@ -322,18 +344,19 @@ def _database(  # noqa: PLR0917 - private builder over the parts of one table
     environ: Mapping[str, str],
     *,
     need_url: bool,
+    group: str = "databases",
 ) -> DatabaseConfig:
-    prefix = ("databases", name)
-    url = anchor_url(_url(table, sources, environ, name, need_url), sources[0].path.parent)
+    prefix = (group, name)
+    url = anchor_url(_url(table, sources, environ, prefix, need_url), sources[0].path.parent)
     if "services" not in table:
-        raise ConfigError("is required", _origin(sources, *prefix), f"databases.{name}.services")
+        raise ConfigError("is required", _origin(sources, *prefix), f"{group}.{name}.services")
     for service in table["services"]:
         if service not in services:
             known = ", ".join(sorted(services)) or "none"
             raise ConfigError(
                 f"unknown service {service!r} (services defined: {known})",
                 _origin(sources, *prefix, "services"),
-                f"databases.{name}.services",
+                f"{group}.{name}.services",
             )
     setting = {**defaults, **table}
     history = setting.get("history_table", "orch_history")
@@ -350,16 +373,61 @@ def _database(  # noqa: PLR0917 - private builder over the parts of one table
         if history is False
         else ("orch_history" if history is True else history),
         lock_timeout=float(setting.get("lock_timeout", 60.0)),
-        transaction_mode=_transaction_mode(name, setting, sources),
+        transaction_mode=_transaction_mode(prefix, setting, sources),
     )
 
 
+def _fleet(  # noqa: PLR0917 - private builder over the parts of one table
+    name: str,
+    table: dict[str, Any],
+    defaults: dict[str, Any],
+    services: dict[str, ServiceConfig],
+    sources: list[_Source],
+    environ: Mapping[str, str],
+    *,
+    need_urls: bool,
+) -> FleetConfig:
+    """Return a fleet: its instances' settings as a template, and where its names come from."""
+    where = _origin(sources, "fleets", name)
+    template = _database(
+        name, table, defaults, services, sources, environ, need_url=need_urls, group="fleets"
+    )
+    schema = _text(table, sources, environ, "fleets", name, "schema") if "schema" in table else None
+    template = check_template(replace(template, schema=schema), table, where)
+    catalog_url = table.get("catalog_url")
+    if catalog_url is not None:
+        catalog_url = anchor_url(
+            _url(table, sources, environ, ("fleets", name), need_urls, "catalog_url"),
+            sources[0].path.parent,
+        )
+    return FleetConfig(name, template, instance_source(name, table, where, catalog_url))
+
+
+def _check_fleets(
+    fleets: dict[str, FleetConfig], databases: dict[str, DatabaseConfig], sources: list[_Source]
+) -> None:
+    """Refuse a fleet named like a database, or whose `after` names no database."""
+    for fleet in fleets.values():
+        key = f"fleets.{fleet.name}"
+        if fleet.name in databases:
+            reason = f"a database is also named {fleet.name!r}: names must differ"
+            raise ConfigError(reason, _origin(sources, "fleets", fleet.name), key)
+        for before in fleet.template.after:
+            if before not in databases:
+                known = ", ".join(sorted(databases)) or "none"
+                raise ConfigError(
+                    f"unknown database {before!r} (databases defined: {known})",
+                    _origin(sources, "fleets", fleet.name, "after"),
+                    f"{key}.after",
+                )
+
+
 def _transaction_mode(
-    name: str, setting: dict[str, Any], sources: list[_Source]
+    prefix: tuple[str, str], setting: dict[str, Any], sources: list[_Source]
 ) -> TransactionMode:
     """Return the mode `transaction_mode` or Alembic's `transaction_per_migration` asks for."""
-    key = f"databases.{name}.transaction_mode"
-    where = _origin(sources, "databases", name)
+    key = f"{'.'.join(prefix)}.transaction_mode"
+    where = _origin(sources, *prefix)
     mode = setting.get("transaction_mode")
     if mode is not None and mode not in {m.value for m in TransactionMode}:
         allowed = ", ".join(m.value for m in TransactionMode)
@@ -378,21 +446,22 @@ def _transaction_mode(
     return alembic
 
 
-def _url(
+def _url(  # noqa: PLR0917 - private helper
     table: dict[str, Any],
     sources: list[_Source],
     environ: Mapping[str, str],
-    name: str,
+    prefix: tuple[str, str],
     need_url: bool,
+    key: str = "url",
 ) -> str:
     """Return a database's url, interpolated; unless needed, one whose variable is not set
     stays as written (a command that never connects has no use for it)."""
     try:
-        return _text(table, sources, environ, "databases", name, "url")
+        return _text(table, sources, environ, *prefix, key)
     except ConfigError:
-        if need_url or "url" not in table:
+        if need_url or key not in table:
             raise
-        return str(table["url"])
+        return str(table[key])
 
 
 def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -> None:
@@ -420,6 +489,12 @@ def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -
 
 
 def accepted_keys(table: str) -> Mapping[str, tuple[type, ...]]:
-    """Return the keys a table accepts ("orch", "services" or "databases") and their types."""
-    tables = {"orch": _ORCH_KEYS, "services": _SERVICE_KEYS, "databases": _DATABASE_KEYS}
+    """Return the keys a table accepts ("orch", "services", "databases" or "fleets") and their
+    types."""
+    tables = {
+        "orch": _ORCH_KEYS,
+        "services": _SERVICE_KEYS,
+        "databases": _DATABASE_KEYS,
+        "fleets": _FLEET_KEYS,
+    }
     return MappingProxyType(tables[table])
