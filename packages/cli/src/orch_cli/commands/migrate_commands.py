@@ -13,6 +13,7 @@ from orch_cli import output
 from orch_cli.completion import DB, target_names
 from orch_cli.context import load_project, options
 from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
+from orch_cli.sharding import SHARD, SHARDS, sharded
 
 if TYPE_CHECKING:
     from orch_core.config import DatabaseConfig
@@ -44,9 +45,11 @@ def upgrade(
     as_json: bool = JSON,
     keep_going: bool = KEEP_GOING,
     x_arg: list[str] = X_ARG,
+    shard: str | None = SHARD,
+    shards: int | None = SHARDS,
 ) -> None:
     """Upgrade databases to a target (default: heads)."""
-    _move(ctx, "up", target, db, all_dbs, dry_run, sql, as_json, keep_going, x_arg)
+    _move(ctx, "up", target, db, all_dbs, dry_run, sql, as_json, keep_going, x_arg, (shard, shards))
 
 
 def downgrade(
@@ -61,9 +64,13 @@ def downgrade(
     as_json: bool = JSON,
     keep_going: bool = KEEP_GOING,
     x_arg: list[str] = X_ARG,
+    shard: str | None = SHARD,
+    shards: int | None = SHARDS,
 ) -> None:
     """Downgrade databases to a target."""
-    _move(ctx, "down", target, db, all_dbs, dry_run, sql, as_json, keep_going, x_arg)
+    _move(
+        ctx, "down", target, db, all_dbs, dry_run, sql, as_json, keep_going, x_arg, (shard, shards)
+    )
 
 
 def _move(
@@ -77,11 +84,12 @@ def _move(
     as_json: bool,
     keep_going: bool,
     x_arg: list[str],
+    shard: tuple[str | None, int | None],
 ) -> None:
     with handled(as_json):
         project = load_project(ctx)
-        databases = project.select(db, all_dbs)
         orchestrator = _orchestrator(ctx, project, x_arg)
+        databases = sharded(orchestrator, project.select(db, all_dbs), direction, target, shard)
         if sql:
             _print_sql(orchestrator, databases, direction, target)
             return
