@@ -8,7 +8,7 @@ import pytest
 
 from orch_core.config.alembic_keys import NOT_KEYS
 from orch_core.config.hooks import CONNECTION_HOOKS, SERVICE_HOOKS
-from orch_core.config.loader import accepted_keys
+from orch_core.config.keys import accepted_keys
 
 REFERENCE = Path(__file__).parents[1] / "docs" / "configuration.md"
 _NAMES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "list of strings"}

@@ -9,18 +9,21 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
-from orch_core.config.alembic_keys import refusal
 from orch_core.config.autogenerate import (
-    AUTOGENERATE_KEYS,
-    SCRIPT_NAMING_KEYS,
-    SERVICE_ONLY_KEYS,
     autogenerate_config,
 )
-from orch_core.config.fleets import FLEET_ONLY_KEYS, check_template, instance_source
+from orch_core.config.fleets import check_template, instance_source
 from orch_core.config.interpolation import interpolate, interpolate_url
+from orch_core.config.keys import (
+    DATABASE_KEYS,
+    FLEET_KEYS,
+    ORCH_KEYS,
+    SERVICE_KEYS,
+    TOP_KEYS,
+    check_table,
+)
 from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
     DatabaseConfig,
@@ -37,46 +40,6 @@ from orch_core.errors import ConfigError, ConfigNotFound, UndefinedVariable
 CONFIG_NAME = "orch.toml"
 ENV_VARIABLE = "ORCH_ENV"
 
-# The keys each table accepts, with the Python types a value may have.
-_ORCH_KEYS: dict[str, tuple[type, ...]] = {
-    "audit_log": (str,),
-    "concurrency": (int,),
-    "header_cache": (str,),
-    "version_table": (str,),
-    "version_table_schema": (str,),
-    "history_table": (str, bool),
-    "lock_timeout": (int, float),
-    "transaction_mode": (str,),
-    "transaction_per_migration": (bool,),
-    "version_table_pk": (bool,),
-    "hooks": (str,),
-    "python_path": (list,),
-    **AUTOGENERATE_KEYS,
-    **SCRIPT_NAMING_KEYS,
-}
-_SERVICE_KEYS: dict[str, tuple[type, ...]] = {
-    "scripts": (str,),
-    "hooks": (str,),
-    **SERVICE_ONLY_KEYS,
-    **AUTOGENERATE_KEYS,
-}
-_DATABASE_KEYS: dict[str, tuple[type, ...]] = {
-    "url": (str,),
-    "services": (list,),
-    "after": (list,),
-    "version_table": (str,),
-    "version_table_schema": (str,),
-    "history_table": (str, bool),
-    "lock_timeout": (int, float),
-    "transaction_mode": (str,),
-    "transaction_per_migration": (bool,),
-    "version_table_pk": (bool,),
-}
-_FLEET_KEYS: dict[str, tuple[type, ...]] = {
-    **_DATABASE_KEYS,
-    **FLEET_ONLY_KEYS,
-}
-_TOP_KEYS = ("orch", "services", "databases", "fleets")
 _POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -169,45 +132,19 @@ def _syntax_position(text: str) -> tuple[str, int | None, int | None]:
 def _check_keys(source: _Source) -> None:
     """Refuse a key no table accepts, naming the file and the dotted key."""
     for key, value in source.data.items():
-        if key not in _TOP_KEYS:
+        if key not in TOP_KEYS:
             raise ConfigError(
-                f"unknown key (expected one of {', '.join(_TOP_KEYS)})", source.path, key
+                f"unknown key (expected one of {', '.join(TOP_KEYS)})", source.path, key
             )
         if not isinstance(value, dict):
             raise ConfigError("must be a table", source.path, key)
-    _check_table(source, "orch", source.data.get("orch", {}), _ORCH_KEYS)
-    groups = (("services", _SERVICE_KEYS), ("databases", _DATABASE_KEYS), ("fleets", _FLEET_KEYS))
+    check_table(source.path, "orch", source.data.get("orch", {}), ORCH_KEYS)
+    groups = (("services", SERVICE_KEYS), ("databases", DATABASE_KEYS), ("fleets", FLEET_KEYS))
     for group, allowed in groups:
         for name, table in source.data.get(group, {}).items():
             if not isinstance(table, dict):
                 raise ConfigError("must be a table", source.path, f"{group}.{name}")
-            _check_table(source, f"{group}.{name}", table, allowed)
-
-
-def _check_table(
-    source: _Source, prefix: str, table: dict[str, Any], allowed: dict[str, tuple[type, ...]]
-) -> None:
-    for key, value in table.items():
-        dotted = f"{prefix}.{key}"
-        if key not in allowed:
-            reason = refusal(key) or f"unknown key (expected one of {', '.join(allowed)})"
-            raise ConfigError(reason, source.path, dotted)
-        types = allowed[key]
-        wrong_bool = isinstance(value, bool) and bool not in types
-        if not isinstance(value, types) or wrong_bool:
-            expected = " or ".join(_type_name(t) for t in types)
-            raise ConfigError(
-                f"must be {expected}, not {_type_name(type(value))}", source.path, dotted
-            )
-        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
-            raise ConfigError("must be a list of strings", source.path, dotted)
-
-
-def _type_name(kind: type) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
-    return names.get(
-        kind, f"a {'list' if kind is list else 'table' if kind is dict else kind.__name__}"
-    )
+            check_table(source.path, f"{group}.{name}", table, allowed)
 
 
 def _merge(base: dict[str, Any], *overlays: dict[str, Any]) -> dict[str, Any]:
@@ -486,15 +423,3 @@ def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -
             _origin(sources, "databases", names[-1], "after"),
             f"databases.{names[-1]}.after",
         ) from None
-
-
-def accepted_keys(table: str) -> Mapping[str, tuple[type, ...]]:
-    """Return the keys a table accepts ("orch", "services", "databases" or "fleets") and their
-    types."""
-    tables = {
-        "orch": _ORCH_KEYS,
-        "services": _SERVICE_KEYS,
-        "databases": _DATABASE_KEYS,
-        "fleets": _FLEET_KEYS,
-    }
-    return MappingProxyType(tables[table])
