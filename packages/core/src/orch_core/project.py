@@ -66,9 +66,9 @@ class Project:
         """Return a database's or a fleet instance's configuration; an unknown name is an
         error listing the known."""
         found = self.config.databases.get(name)
-        fleet, _, _ = name.partition(SEPARATOR)
-        if found is None and fleet in self.config.fleets:
-            found = self.fleet(fleet).get(name)
+        fleet_name = name.partition(SEPARATOR)[0]
+        if found is None and fleet_name in self.config.fleets:
+            found = self.fleet(fleet_name).get(name)
         if found is None:
             raise ConfigError(
                 f"unknown database {name!r} ({self._known()})", self.config.path, "--db"
@@ -111,11 +111,11 @@ class Project:
         if not any(char in name for char in "*?["):
             return [self.database(name)]
         found = [d for d in self.config.databases.values() if fnmatchcase(d.name, name)]
-        fleet_part, instance_glob, _ = name.partition(SEPARATOR)
+        fleet_part, separator, _ = name.partition(SEPARATOR)
         for fleet in self.config.fleets:
             if fnmatchcase(fleet, name):
                 found += self.fleet(fleet).values()
-            elif instance_glob and fnmatchcase(fleet, fleet_part):
+            elif separator and fnmatchcase(fleet, fleet_part):
                 found += [d for d in self.fleet(fleet).values() if fnmatchcase(d.name, name)]
         if not found:
             raise ConfigError(
