@@ -8,7 +8,7 @@ import pytest
 
 from orch_core.config.alembic_keys import NOT_KEYS
 from orch_core.config.hooks import CONNECTION_HOOKS, SERVICE_HOOKS
-from orch_core.config.loader import accepted_keys
+from orch_core.config.keys import accepted_keys
 
 REFERENCE = Path(__file__).parents[1] / "docs" / "configuration.md"
 _NAMES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "list of strings"}
@@ -34,7 +34,12 @@ def documented_type(types: tuple[type, ...]) -> str:
 
 @pytest.mark.parametrize(
     ("table", "title"),
-    [("orch", "[orch]"), ("services", "[services.NAME]"), ("databases", "[databases.NAME]")],
+    [
+        ("orch", "[orch]"),
+        ("services", "[services.NAME]"),
+        ("databases", "[databases.NAME]"),
+        ("fleets", "[fleets.NAME]"),
+    ],
 )
 def test_every_key_the_loader_accepts_is_documented_with_its_type(table: str, title: str) -> None:
     rows = section(title)

@@ -40,3 +40,21 @@ def test_commands_and_database_names_complete(tmp_path: Path) -> None:
     assert complete(tmp_path, "orch show ab") == ["ab02"]
     (tmp_path / "orch.toml").write_text("[orch\n")  # broken: completion offers nothing
     assert complete(tmp_path, "orch upgrade --db ") == []
+
+
+def test_fleet_names_and_inline_instances_complete(tmp_path: Path) -> None:
+    databases = {"users": Database(f"sqlite:///{tmp_path}/users.db", ["app"])}
+    config = write_project(tmp_path, {"app": [Script("aa01", labels=("app",))]}, databases)
+    fleet = '[fleets.tenants]\nurl = "sqlite:///{name}.db"\nservices = ["app"]\n'
+    config.write_text(config.read_text() + fleet + 'instances = ["acme", "globex"]\n')
+    assert complete(tmp_path, "orch upgrade --db ") == [
+        "users",
+        "tenants",
+        "tenants:acme",
+        "tenants:globex",
+    ]
+    assert complete(tmp_path, "orch upgrade --db te") == [
+        "tenants",
+        "tenants:acme",
+        "tenants:globex",
+    ]

@@ -15,14 +15,18 @@ import typer
 
 
 def database_names(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Return the config's database names that start with what was typed."""
+    """Return the config's database and fleet names that start with what was typed, and a
+    fleet's inline instances (`tenants:acme`); a file or catalog of instances is not read."""
     try:
         from orch_core.config.loader import load_config
 
         config, env = _given(ctx)
-        names: Iterable[str] = load_config(config, env=env).databases
+        loaded = load_config(config, env=env, need_urls=False)
     except Exception:  # see the module's docstring
         return []
+    names = [*loaded.databases, *loaded.fleets]
+    for name, fleet in loaded.fleets.items():
+        names += [f"{name}:{instance}" for instance in fleet.instances.names or ()]
     return _starting(names, incomplete)
 
 
@@ -53,5 +57,8 @@ def _starting(names: Iterable[str], incomplete: str) -> list[str]:
 
 
 DB = typer.Option(
-    [], "--db", help="A database from the config (repeatable).", autocompletion=database_names
+    [],
+    "--db",
+    help="A database, a fleet or a fleet's instances (tenants:acme*) from the config (repeatable).",
+    autocompletion=database_names,
 )

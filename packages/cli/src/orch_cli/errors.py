@@ -66,6 +66,10 @@ _ADVICE: Mapping[type[Exception], _Advice] = MappingProxyType(
             "run `orch init` to create orch.toml, or pass --config PATH", code="config_not_found"
         ),
         core.ConfigError: _Advice("fix the key named above", code="config_error"),
+        core.BadShard: _Advice(
+            "give --shard I/N with I from 0 to N-1, or --shards N (or ORCH_SHARDS) inside a "
+            "Kubernetes Indexed Job"
+        ),
         core.ScriptError: _Advice("fix the revision script named above", code="script_error"),
         core.NotAtHeads: _Advice(
             "upgrade the database to its heads first (`orch upgrade --db NAME heads`)",

@@ -319,3 +319,12 @@ class RevisionRequestError(OrchError):
         super().__init__(f"{reason}: {remedy}")
         self.reason = reason
         self.remedy = remedy
+
+
+class BadShard(OrchError):
+    """A shard was asked for in a form orch cannot use (`--shard I/N`, JOB_COMPLETION_INDEX)."""
+
+    def __init__(self, given: str, reason: str) -> None:
+        super().__init__(f"bad shard {given!r}: {reason}")
+        self.given = given
+        self.reason = reason

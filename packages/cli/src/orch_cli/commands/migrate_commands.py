@@ -16,6 +16,7 @@ from orch_cli.context import load_project, options
 from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
 from orch_cli.progress_display import Terminal, live_progress, terminal
 from orch_cli.run_summary import DIRECTION_WORDS, print_summary, summary_document
+from orch_cli.sharding import SHARD, SHARDS, sharded
 from orch_core import api
 
 if TYPE_CHECKING:
@@ -71,10 +72,12 @@ def upgrade(
     max_failures: int | None = MAX_FAILURES,
     with_deps: bool = WITH_DEPS,
     x_arg: list[str] = X_ARG,
+    shard: str | None = SHARD,
+    shards: int | None = SHARDS,
 ) -> None:
     """Upgrade databases to a target (default: heads)."""
     choices = RunChoices(keep_going, canary, max_failures, with_deps)
-    _move(ctx, "up", target, db, all_dbs, dry_run, sql, as_json, choices, x_arg)
+    _move(ctx, "up", target, db, all_dbs, dry_run, sql, as_json, choices, x_arg, (shard, shards))
 
 
 def downgrade(
@@ -91,10 +94,12 @@ def downgrade(
     canary: int = CANARY,
     max_failures: int | None = MAX_FAILURES,
     x_arg: list[str] = X_ARG,
+    shard: str | None = SHARD,
+    shards: int | None = SHARDS,
 ) -> None:
     """Downgrade databases to a target."""
     choices = RunChoices(keep_going, canary, max_failures)
-    _move(ctx, "down", target, db, all_dbs, dry_run, sql, as_json, choices, x_arg)
+    _move(ctx, "down", target, db, all_dbs, dry_run, sql, as_json, choices, x_arg, (shard, shards))
 
 
 def _move(
@@ -108,10 +113,12 @@ def _move(
     as_json: bool,
     choices: RunChoices,
     x_arg: list[str],
+    shard: tuple[str | None, int | None],
 ) -> None:
     with handled(as_json):
         project = load_project(ctx)
-        databases = [database.name for database in project.select(db, all_dbs)]
+        selected = sharded(project, project.select(db, all_dbs), direction, target, shard)
+        databases = [database.name for database in selected]
         shown_on = terminal()
         _prepare_run(ctx, project, shown_on)
         if sql:

@@ -61,5 +61,5 @@ def databases_named(project: Project, names: Sequence[str] | None) -> list[Datab
 
     An unknown name is a ConfigError listing the databases defined."""
     if names is None:
-        return list(project.config.databases.values())
+        return project.select([], True)  # every database and every fleet instance
     return [project.database(name) for name in names]

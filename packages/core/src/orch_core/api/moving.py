@@ -113,7 +113,7 @@ def stamp(
     chosen = databases_named(project, databases)
     stamped = {}
     for name, local in orchestrator.targets(chosen, target, "stamp").items():
-        runner = orchestrator.runner(project.config.databases[name])
+        runner = orchestrator.runner(project.database(name))
         try:
             stamped[name] = runner.stamp(local, purge=purge)
         finally:

@@ -46,7 +46,7 @@ def sql(
     orchestrator = Orchestrator(project, x_arguments=x_arguments)
     chosen = databases_named(project, databases)
     for name, local in orchestrator.targets(chosen, end, direction).items():
-        config = project.config.databases[name]
+        config = project.database(name)
         runner = orchestrator.runner(config)
         try:
             current = None if span is None else resolve(project.view(config), span.lower, ())

@@ -9,20 +9,25 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
-from orch_core.config.alembic_keys import refusal
 from orch_core.config.autogenerate import (
-    AUTOGENERATE_KEYS,
-    SCRIPT_NAMING_KEYS,
-    SERVICE_ONLY_KEYS,
     autogenerate_config,
 )
+from orch_core.config.fleets import check_template, instance_source
 from orch_core.config.interpolation import interpolate, interpolate_url
+from orch_core.config.keys import (
+    DATABASE_KEYS,
+    FLEET_KEYS,
+    ORCH_KEYS,
+    SERVICE_KEYS,
+    TOP_KEYS,
+    check_table,
+)
 from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
     DatabaseConfig,
+    FleetConfig,
     HooksReference,
     HooksSource,
     OrchConfig,
@@ -35,42 +40,6 @@ from orch_core.errors import ConfigError, ConfigNotFound, UndefinedVariable
 CONFIG_NAME = "orch.toml"
 ENV_VARIABLE = "ORCH_ENV"
 
-# The keys each table accepts, with the Python types a value may have.
-_ORCH_KEYS: dict[str, tuple[type, ...]] = {
-    "audit_log": (str,),
-    "concurrency": (int,),
-    "header_cache": (str,),
-    "version_table": (str,),
-    "version_table_schema": (str,),
-    "history_table": (str, bool),
-    "lock_timeout": (int, float),
-    "transaction_mode": (str,),
-    "transaction_per_migration": (bool,),
-    "version_table_pk": (bool,),
-    "hooks": (str,),
-    "python_path": (list,),
-    **AUTOGENERATE_KEYS,
-    **SCRIPT_NAMING_KEYS,
-}
-_SERVICE_KEYS: dict[str, tuple[type, ...]] = {
-    "scripts": (str,),
-    "hooks": (str,),
-    **SERVICE_ONLY_KEYS,
-    **AUTOGENERATE_KEYS,
-}
-_DATABASE_KEYS: dict[str, tuple[type, ...]] = {
-    "url": (str,),
-    "services": (list,),
-    "after": (list,),
-    "version_table": (str,),
-    "version_table_schema": (str,),
-    "history_table": (str, bool),
-    "lock_timeout": (int, float),
-    "transaction_mode": (str,),
-    "transaction_per_migration": (bool,),
-    "version_table_pk": (bool,),
-}
-_TOP_KEYS = ("orch", "services", "databases")
 _POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -163,44 +132,19 @@ def _syntax_position(text: str) -> tuple[str, int | None, int | None]:
 def _check_keys(source: _Source) -> None:
     """Refuse a key no table accepts, naming the file and the dotted key."""
     for key, value in source.data.items():
-        if key not in _TOP_KEYS:
+        if key not in TOP_KEYS:
             raise ConfigError(
-                f"unknown key (expected one of {', '.join(_TOP_KEYS)})", source.path, key
+                f"unknown key (expected one of {', '.join(TOP_KEYS)})", source.path, key
             )
         if not isinstance(value, dict):
             raise ConfigError("must be a table", source.path, key)
-    _check_table(source, "orch", source.data.get("orch", {}), _ORCH_KEYS)
-    for group, allowed in (("services", _SERVICE_KEYS), ("databases", _DATABASE_KEYS)):
+    check_table(source.path, "orch", source.data.get("orch", {}), ORCH_KEYS)
+    groups = (("services", SERVICE_KEYS), ("databases", DATABASE_KEYS), ("fleets", FLEET_KEYS))
+    for group, allowed in groups:
         for name, table in source.data.get(group, {}).items():
             if not isinstance(table, dict):
                 raise ConfigError("must be a table", source.path, f"{group}.{name}")
-            _check_table(source, f"{group}.{name}", table, allowed)
-
-
-def _check_table(
-    source: _Source, prefix: str, table: dict[str, Any], allowed: dict[str, tuple[type, ...]]
-) -> None:
-    for key, value in table.items():
-        dotted = f"{prefix}.{key}"
-        if key not in allowed:
-            reason = refusal(key) or f"unknown key (expected one of {', '.join(allowed)})"
-            raise ConfigError(reason, source.path, dotted)
-        types = allowed[key]
-        wrong_bool = isinstance(value, bool) and bool not in types
-        if not isinstance(value, types) or wrong_bool:
-            expected = " or ".join(_type_name(t) for t in types)
-            raise ConfigError(
-                f"must be {expected}, not {_type_name(type(value))}", source.path, dotted
-            )
-        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
-            raise ConfigError("must be a list of strings", source.path, dotted)
-
-
-def _type_name(kind: type) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
-    return names.get(
-        kind, f"a {'list' if kind is list else 'table' if kind is dict else kind.__name__}"
-    )
+            check_table(source.path, f"{group}.{name}", table, allowed)
 
 
 def _merge(base: dict[str, Any], *overlays: dict[str, Any]) -> dict[str, Any]:
@@ -251,6 +195,20 @@ def _build(
         for name, database in databases.items()
     }
     _check_after(databases, sources)
+    fleets = {
+        name: _fleet(name, table, defaults, services, sources, environ, need_urls=need_urls)
+        for name, table in data.get("fleets", {}).items()
+    }
+    fleets = {
+        name: replace(
+            fleet,
+            template=replace(
+                fleet.template, hooks=_hooks_source(project_hooks, fleet.template, services)
+            ),
+        )
+        for name, fleet in fleets.items()
+    }
+    _check_fleets(fleets, databases, sources)
     audit_log = defaults.get("audit_log")
     header_cache = defaults.get("header_cache", ".orch/header-cache.json")
     concurrency = defaults.get("concurrency", DEFAULT_CONCURRENCY)
@@ -262,6 +220,7 @@ def _build(
         path=sources[0].path,
         services=services,
         databases=databases,
+        fleets=fleets,
         concurrency=concurrency,
         audit_log=root / audit_log if audit_log else None,
         header_cache=root / header_cache if header_cache else None,
@@ -304,7 +263,7 @@ def _text(
     dotted = ".".join(keys)
     if keys[-1] not in table:
         raise ConfigError("is required", _origin(sources, *keys[:-1]), dotted)
-    fill = interpolate_url if keys[-1] == "url" else interpolate
+    fill = interpolate_url if keys[-1] in {"url", "catalog_url"} else interpolate
     try:
         return fill(table[keys[-1]], environ)
     except UndefinedVariable as exc:
@@ -324,18 +283,19 @@ def _database(  # noqa: PLR0917 - private builder over the parts of one table
     environ: Mapping[str, str],
     *,
     need_url: bool,
+    group: str = "databases",
 ) -> DatabaseConfig:
-    prefix = ("databases", name)
-    url = anchor_url(_url(table, sources, environ, name, need_url), sources[0].path.parent)
+    prefix = (group, name)
+    url = anchor_url(_url(table, sources, environ, prefix, need_url), sources[0].path.parent)
     if "services" not in table:
-        raise ConfigError("is required", _origin(sources, *prefix), f"databases.{name}.services")
+        raise ConfigError("is required", _origin(sources, *prefix), f"{group}.{name}.services")
     for service in table["services"]:
         if service not in services:
             known = ", ".join(sorted(services)) or "none"
             raise ConfigError(
                 f"unknown service {service!r} (services defined: {known})",
                 _origin(sources, *prefix, "services"),
-                f"databases.{name}.services",
+                f"{group}.{name}.services",
             )
     setting = {**defaults, **table}
     history = setting.get("history_table", "orch_history")
@@ -352,16 +312,61 @@ def _database(  # noqa: PLR0917 - private builder over the parts of one table
         if history is False
         else ("orch_history" if history is True else history),
         lock_timeout=float(setting.get("lock_timeout", 60.0)),
-        transaction_mode=_transaction_mode(name, setting, sources),
+        transaction_mode=_transaction_mode(prefix, setting, sources),
     )
 
 
+def _fleet(  # noqa: PLR0917 - private builder over the parts of one table
+    name: str,
+    table: dict[str, Any],
+    defaults: dict[str, Any],
+    services: dict[str, ServiceConfig],
+    sources: list[_Source],
+    environ: Mapping[str, str],
+    *,
+    need_urls: bool,
+) -> FleetConfig:
+    """Return a fleet: its instances' settings as a template, and where its names come from."""
+    where = _origin(sources, "fleets", name)
+    template = _database(
+        name, table, defaults, services, sources, environ, need_url=need_urls, group="fleets"
+    )
+    schema = _text(table, sources, environ, "fleets", name, "schema") if "schema" in table else None
+    template = check_template(replace(template, schema=schema), table, where)
+    catalog_url = table.get("catalog_url")
+    if catalog_url is not None:
+        catalog_url = anchor_url(
+            _url(table, sources, environ, ("fleets", name), need_urls, "catalog_url"),
+            sources[0].path.parent,
+        )
+    return FleetConfig(name, template, instance_source(name, table, where, catalog_url))
+
+
+def _check_fleets(
+    fleets: dict[str, FleetConfig], databases: dict[str, DatabaseConfig], sources: list[_Source]
+) -> None:
+    """Refuse a fleet named like a database, or whose `after` names no database."""
+    for fleet in fleets.values():
+        key = f"fleets.{fleet.name}"
+        if fleet.name in databases:
+            reason = f"a database is also named {fleet.name!r}: names must differ"
+            raise ConfigError(reason, _origin(sources, "fleets", fleet.name), key)
+        for before in fleet.template.after:
+            if before not in databases:
+                known = ", ".join(sorted(databases)) or "none"
+                raise ConfigError(
+                    f"unknown database {before!r} (databases defined: {known})",
+                    _origin(sources, "fleets", fleet.name, "after"),
+                    f"{key}.after",
+                )
+
+
 def _transaction_mode(
-    name: str, setting: dict[str, Any], sources: list[_Source]
+    prefix: tuple[str, str], setting: dict[str, Any], sources: list[_Source]
 ) -> TransactionMode:
     """Return the mode `transaction_mode` or Alembic's `transaction_per_migration` asks for."""
-    key = f"databases.{name}.transaction_mode"
-    where = _origin(sources, "databases", name)
+    key = f"{'.'.join(prefix)}.transaction_mode"
+    where = _origin(sources, *prefix)
     mode = setting.get("transaction_mode")
     if mode is not None and mode not in {m.value for m in TransactionMode}:
         allowed = ", ".join(m.value for m in TransactionMode)
@@ -380,21 +385,22 @@ def _transaction_mode(
     return alembic
 
 
-def _url(
+def _url(  # noqa: PLR0917 - private helper
     table: dict[str, Any],
     sources: list[_Source],
     environ: Mapping[str, str],
-    name: str,
+    prefix: tuple[str, str],
     need_url: bool,
+    key: str = "url",
 ) -> str:
     """Return a database's url, interpolated; unless needed, one whose variable is not set
     stays as written (a command that never connects has no use for it)."""
     try:
-        return _text(table, sources, environ, "databases", name, "url")
+        return _text(table, sources, environ, *prefix, key)
     except ConfigError:
-        if need_url or "url" not in table:
+        if need_url or key not in table:
             raise
-        return str(table["url"])
+        return str(table[key])
 
 
 def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -> None:
@@ -419,9 +425,3 @@ def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -
             _origin(sources, "databases", names[-1], "after"),
             f"databases.{names[-1]}.after",
         ) from None
-
-
-def accepted_keys(table: str) -> Mapping[str, tuple[type, ...]]:
-    """Return the keys a table accepts ("orch", "services" or "databases") and their types."""
-    tables = {"orch": _ORCH_KEYS, "services": _SERVICE_KEYS, "databases": _DATABASE_KEYS}
-    return MappingProxyType(tables[table])

@@ -63,6 +63,32 @@ class DatabaseConfig:
     transaction_mode: TransactionMode = TransactionMode.PER_MIGRATION
     version_table_pk: bool = True
     hooks: HooksSource | None = None
+    # A tenant's PostgreSQL schema: its scripts run with it as search_path, created if missing.
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
+class InstanceSource:
+    """Where a fleet's instance names come from: an inline list, a file, or a catalog query.
+
+    Exactly one of names, file and query is set; query goes with catalog_url."""
+
+    origin: Path  # the config file that declared the fleet
+    key: str  # the dotted key of the source, for errors (`fleets.tenants.instances_file`)
+    names: tuple[str, ...] | None = None
+    file: Path | None = None
+    query: str | None = None
+    catalog_url: str | None = None
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    """A database entry standing for many instances: `template` with `{name}` filled in."""
+
+    name: str
+    # An instance's settings, its url and schema still holding `{name}`; `name` is the fleet's.
+    template: DatabaseConfig
+    instances: InstanceSource
 
 
 # Databases migrating at once. Migrating is mostly waiting (commits, the network): eight
@@ -77,6 +103,7 @@ class OrchConfig:
     path: Path
     services: dict[str, ServiceConfig]
     databases: dict[str, DatabaseConfig]
+    fleets: dict[str, FleetConfig] = field(default_factory=dict)
     concurrency: int = DEFAULT_CONCURRENCY
     audit_log: Path | None = None
     header_cache: Path | None = None

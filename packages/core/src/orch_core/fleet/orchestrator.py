@@ -93,7 +93,7 @@ class Orchestrator:
         """Return each database's plan, reading where it is; nothing is created or locked."""
         plans = {}
         for name, local in self.targets(databases, target, direction).items():
-            runner = self.runner(self.project.config.databases[name])
+            runner = self.runner(self.project.database(name))
             try:
                 plans[name] = runner.plan(direction, local)
             finally:
@@ -213,7 +213,7 @@ class Orchestrator:
 
     def _runner_named(self, name: str) -> DatabaseRunner:
         """Return the runner of the configured database of this name."""
-        return self.runner(self.project.config.databases[name])
+        return self.runner(self.project.database(name))
 
 
 def _stages(schedule: Schedule, canary: int) -> tuple[Schedule, ...]:

@@ -58,7 +58,7 @@ def _outside(
     """Return the database's requirements on databases the run leaves out, with each provider.
 
     carriers: per service, the databases outside the run that carry it."""
-    view = project.view(project.config.databases[name])
+    view = project.view(project.database(name))
     return [
         (requirement, provider)
         for requirement in view.external_requirements

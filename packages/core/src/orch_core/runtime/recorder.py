@@ -73,6 +73,7 @@ class Recorder:
     """Read and write one database's version table and history table."""
 
     def __init__(self, config: DatabaseConfig) -> None:
+        self.schema = config.schema  # a tenant's schema, created with the tables
         metadata = sa.MetaData()
         # Alembic's layout, its primary key's name included: either tool reads the other's.
         self.version = sa.Table(
@@ -109,7 +110,10 @@ class Recorder:
         )
 
     def ensure_tables(self, connection: sa.Connection) -> None:
-        """Create the version and history tables where they are missing."""
+        """Create the version and history tables where they are missing (and a tenant's
+        schema, which holds them)."""
+        if self.schema is not None:
+            connection.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
         statements = self._statements(connection)
         if not self._exists(connection, self.version):
             statements.create_version.execute(connection)

@@ -37,6 +37,7 @@ from orch_core.runtime.hook_calls import (
 from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Recorder, RunKind
 from orch_core.runtime.scripts import RevisionModule, ScriptLoader
+from orch_core.runtime.tenant_schema import attach_search_path
 from orch_core.runtime.version_probe import probe_missing_version_table
 from orch_core.urls import mask_passwords
 from orch_graph.plan import Direction, Plan, Step
@@ -128,6 +129,8 @@ class DatabaseRunner:
         if self._engine is None:
             self._engine = create_engine(self.config.url)
             attach_connection_hooks(self._engine, self.hooks.project, self.config.name)
+            if self.config.schema is not None:
+                attach_search_path(self._engine, self.config.schema)
         return self._engine
 
     def dispose(self) -> None:
@@ -264,7 +267,13 @@ class DatabaseRunner:
         bases = (
             Path(r.filename) for r in self.planner.revisions if not r.down_revisions and r.filename
         )
-        return probe_missing_version_table(conn, self.config.name, self.recorder.version, bases)
+        return probe_missing_version_table(
+            conn,
+            self.config.name,
+            self.recorder.version,
+            bases,
+            own_schema_only=self.config.schema is not None,
+        )
 
     def _refuse_if_partial(self, conn: sa.Connection) -> None:
         pending = self._left_half_done(conn)

@@ -26,11 +26,17 @@ def probe_missing_version_table(
     database: str,
     version: sa.Table,
     base_scripts: Iterable[Path],
+    *,
+    own_schema_only: bool = False,
 ) -> VersionTableElsewhere | None:
-    """Return what shows the database was migrated without the configured version table."""
+    """Return what shows the database was migrated without the configured version table.
+
+    own_schema_only: look in the version table's schema alone (a tenant's schema, whose
+    neighbours hold the version tables of other tenants)."""
     inspector = sa.inspect(connection)
     configured = (version.schema, version.name)
-    for schema in _schemas(inspector, connection.dialect.name):
+    schemas = [version.schema] if own_schema_only else _schemas(inspector, connection.dialect.name)
+    for schema in schemas:
         for table in inspector.get_table_names(schema=schema):
             if _is_version_table(inspector, schema, table, version):
                 heads = _heads(connection, schema, table)
