@@ -72,7 +72,7 @@ class RevisionGraph:
         self.branch_points = tuple(r for r, kids in children.items() if len(kids) > 1)
         self._normalized: dict[str, tuple[str, ...]] = {}
         self._ups: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
-        self._depth: dict[str, int] | None = None
+        self._rank: dict[str, int] | None = None
         self._member_labels: dict[str, set[str]] | None = None
 
     @property
@@ -303,21 +303,21 @@ class RevisionGraph:
         unless versioned_only).
 
         The same answer as intersecting ancestors(revisions) with targets, without walking the
-        whole history below: a revision no deeper than the shallowest target (by its longest
-        path from a base) cannot have a target among what it builds on."""
+        whole history below: a revision sorted before every target (in the topological order
+        kept since construction) cannot have a target among what it builds on."""
         wanted = set(targets)
         if not wanted:
             return set()
         downs, ups = self._up_edges()
         edges = downs if versioned_only else ups
-        depth = self._depths()
-        shallowest = min(depth[t] for t in wanted)
+        rank = self._ranks()
+        lowest = min(rank[t] for t in wanted)
         found: set[str] = set()
         seen: set[str] = set()
         stack = list(revisions)
         while stack:
             revision = stack.pop()
-            if revision in seen or depth[revision] < shallowest:
+            if revision in seen or rank[revision] < lowest:
                 continue
             seen.add(revision)
             if revision in wanted:
@@ -327,15 +327,11 @@ class RevisionGraph:
             stack.extend(edges[revision])
         return found
 
-    def _depths(self) -> dict[str, int]:
-        """Return each revision's longest path from a base, along down revisions and depends_on."""
-        if self._depth is None:
-            _, ups = self._up_edges()
-            depth: dict[str, int] = {}
-            for revision in self._sorted():
-                depth[revision] = 1 + max((depth[up] for up in ups[revision]), default=-1)
-            self._depth = depth
-        return self._depth
+    def _ranks(self) -> dict[str, int]:
+        """Return each revision's place in the topological order."""
+        if self._rank is None:
+            self._rank = dict(zip(self._all_sorted, range(len(self._all_sorted)), strict=True))
+        return self._rank
 
     def descendants(self, revisions: Iterable[str], *, versioned_only: bool = False) -> set[str]:
         """Return the given revisions and everything built on them."""
