@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.generate import Project, Script, _ops, _rev_id, write_project
+from bench.generate import Project, Script, _rev_id, write_project
 from bench.run import (
     BIN,
     REPO,
@@ -45,15 +45,19 @@ SERVICES = 5
 BLOCK = 10  # revisions per fork-and-merge: a merge every 10 revisions
 
 
+def _table(service: str, index: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    name = f"{service}_t{index}"
+    up = f"op.create_table({name!r}, sa.Column('id', sa.Integer, primary_key=True))"
+    return (up,), (f"op.drop_table({name!r})",)
+
+
 def merge_heavy_service(service: str, count: int, anchors: list[str]) -> list[Script]:
     """Return a service's scripts: a root, then blocks that fork into 2 or 3 branches and merge.
 
     The first revision of block k depends on anchors[k] (another service's revision), if any.
     """
     root = _rev_id(service, 0)
-    scripts = [
-        Script(root, (), (service,), (), service, 0, *_ops(service, 0, f"{service}_t0", True))
-    ]
+    scripts = [Script(root, (), (service,), (), service, 0, *_table(service, 0))]
     head, index, block = root, 1, 0
     while index < count:
         width = 3 if block % 4 == 3 else 2
@@ -68,9 +72,7 @@ def merge_heavy_service(service: str, count: int, anchors: list[str]) -> list[Sc
                 first = branch == 0 and step == 0 and block < len(anchors)
                 depends = (anchors[block],) if first else ()
                 rev = _rev_id(service, index)
-                # bench.generate's bodies: a column (every fourth with an index) on the table
-                # the service's root creates; each column's name is its own.
-                ops = _ops(service, index, f"{service}_t0", create=False)
+                ops = _table(service, index)
                 scripts.append(Script(rev, (down,), (), depends, service, index, *ops))
                 down, index = rev, index + 1
             tips.append(down)

@@ -72,6 +72,7 @@ class RevisionGraph:
         self.branch_points = tuple(r for r, kids in children.items() if len(kids) > 1)
         self._normalized: dict[str, tuple[str, ...]] = {}
         self._ups: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
+        self._rank: dict[str, int] | None = None
         self._depth: dict[str, int] | None = None
         self._member_labels: dict[str, set[str]] | None = None
 
@@ -212,9 +213,13 @@ class RevisionGraph:
         quadratic on merge-heavy graphs.
         """
         declarers = [d for d in self._dependants[dependency] if d != revision]
-        return bool(declarers) and bool(
-            self.reaching(self._by_id[revision].down_revisions, declarers, versioned_only=True)
-        )
+        if not declarers:
+            return False
+        # Bounded by the topological order kept since construction: depths would cost a pass
+        # over the whole graph at the first dependency declared twice (history reads them all).
+        downs, _ = self._up_edges()
+        starts = self._by_id[revision].down_revisions
+        return bool(_reach_bounded(starts, declarers, downs, self._ranks()))
 
     def _propagate_labels(self) -> dict[str, set[str]]:
         """Give each label to its revision, everything built on it, and the line below it.
@@ -305,27 +310,8 @@ class RevisionGraph:
         The same answer as intersecting ancestors(revisions) with targets, without walking the
         whole history below: a revision no deeper than the shallowest target (by its longest
         path from a base) cannot have a target among what it builds on."""
-        wanted = set(targets)
-        if not wanted:
-            return set()
         downs, ups = self._up_edges()
-        edges = downs if versioned_only else ups
-        depth = self._depths()
-        shallowest = min(depth[t] for t in wanted)
-        found: set[str] = set()
-        seen: set[str] = set()
-        stack = list(revisions)
-        while stack:
-            revision = stack.pop()
-            if revision in seen or depth[revision] < shallowest:
-                continue
-            seen.add(revision)
-            if revision in wanted:
-                found.add(revision)
-                if len(found) == len(wanted):
-                    break
-            stack.extend(edges[revision])
-        return found
+        return _reach_bounded(revisions, targets, downs if versioned_only else ups, self._depths())
 
     def _depths(self) -> dict[str, int]:
         """Return each revision's longest path from a base, along down revisions and depends_on."""
@@ -336,6 +322,12 @@ class RevisionGraph:
                 depth[revision] = 1 + max((depth[up] for up in ups[revision]), default=-1)
             self._depth = depth
         return self._depth
+
+    def _ranks(self) -> dict[str, int]:
+        """Return each revision's place in the topological order."""
+        if self._rank is None:
+            self._rank = dict(zip(self._all_sorted, range(len(self._all_sorted)), strict=True))
+        return self._rank
 
     def descendants(self, revisions: Iterable[str], *, versioned_only: bool = False) -> set[str]:
         """Return the given revisions and everything built on them."""
@@ -387,4 +379,32 @@ def _reach(starts: Iterable[str], edges: dict[str, list[str]]) -> set[str]:
         if revision not in found:
             found.add(revision)
             stack.extend(edges[revision])
+    return found
+
+
+def _reach_bounded(
+    starts: Iterable[str],
+    targets: Iterable[str],
+    edges: dict[str, list[str]],
+    level: dict[str, int],
+) -> set[str]:
+    """Return the targets reachable from starts along edges, skipping revisions whose level
+    (a number every edge lowers) is below every target's: nothing under them can be one."""
+    wanted = set(targets)
+    if not wanted:
+        return set()
+    lowest = min(level[t] for t in wanted)
+    found: set[str] = set()
+    seen: set[str] = set()
+    stack = list(starts)
+    while stack:
+        revision = stack.pop()
+        if revision in seen or level[revision] < lowest:
+            continue
+        seen.add(revision)
+        if revision in wanted:
+            found.add(revision)
+            if len(found) == len(wanted):
+                break
+        stack.extend(edges[revision])
     return found

@@ -46,7 +46,7 @@ def branch_order(graph: RevisionGraph, selected: set[str], tops: Sequence[str]) 
     followers, normalized_down = graph.followers, graph.normalized_down
     while heads:
         candidate = heads[index]
-        if any(f in pending for f in followers(candidate)):
+        if not pending.isdisjoint(followers(candidate)):
             blocker = _first_walk_above(graph, candidate, heads, pending, above)
             if blocker is not None:
                 index = blocker
