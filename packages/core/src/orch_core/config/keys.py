@@ -12,10 +12,8 @@ from orch_core.config.autogenerate import AUTOGENERATE_KEYS, SCRIPT_NAMING_KEYS,
 from orch_core.config.fleets import FLEET_ONLY_KEYS
 from orch_core.errors import ConfigError
 
-ORCH_KEYS: dict[str, tuple[type, ...]] = {
-    "audit_log": (str,),
-    "concurrency": (int,),
-    "header_cache": (str,),
+# What each database takes, and [orch] as the default for every database.
+PER_DATABASE_KEYS: dict[str, tuple[type, ...]] = {
     "version_table": (str,),
     "version_table_schema": (str,),
     "history_table": (str, bool),
@@ -23,6 +21,12 @@ ORCH_KEYS: dict[str, tuple[type, ...]] = {
     "transaction_mode": (str,),
     "transaction_per_migration": (bool,),
     "version_table_pk": (bool,),
+}
+ORCH_KEYS: dict[str, tuple[type, ...]] = {
+    "audit_log": (str,),
+    "concurrency": (int,),
+    "header_cache": (str,),
+    **PER_DATABASE_KEYS,
     "hooks": (str,),
     "python_path": (list,),
     **AUTOGENERATE_KEYS,
@@ -38,13 +42,7 @@ DATABASE_KEYS: dict[str, tuple[type, ...]] = {
     "url": (str,),
     "services": (list,),
     "after": (list,),
-    "version_table": (str,),
-    "version_table_schema": (str,),
-    "history_table": (str, bool),
-    "lock_timeout": (int, float),
-    "transaction_mode": (str,),
-    "transaction_per_migration": (bool,),
-    "version_table_pk": (bool,),
+    **PER_DATABASE_KEYS,
 }
 FLEET_KEYS: dict[str, tuple[type, ...]] = {
     **DATABASE_KEYS,
