@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -64,12 +65,23 @@ def current(
     ctx: typer.Context, db: list[str] = DB, all_dbs: bool = ALL_DBS, as_json: bool = JSON
 ) -> None:
     """Show the revisions each database is at."""
+    _show_states(ctx, db, all_dbs, as_json, _print_current)
+
+
+def _show_states(
+    ctx: typer.Context,
+    db: list[str],
+    all_dbs: bool,
+    as_json: bool,
+    render: Callable[[list[DatabaseState]], None],
+) -> None:
+    """Read each database's state, print it (JSON or render), exit 1 if one is out of reach."""
     with handled(as_json):
         states = _states(ctx, db, all_dbs)
         if as_json:
             output.emit_json(_json(states))
         else:
-            _print_current(states)
+            render(states)
     _exit_if_unreachable(states)
 
 
@@ -89,15 +101,12 @@ def status(
     ctx: typer.Context, db: list[str] = DB, all_dbs: bool = ALL_DBS, as_json: bool = JSON
 ) -> None:
     """Show, per database, where it is, where it is going and what is pending."""
-    with handled(as_json):
-        states = _states(ctx, db, all_dbs)
-        if as_json:
-            output.emit_json(_json(states))
-        else:
-            rows = [_status_row(s) for s in states]
-            columns = ("database", "current", "heads", "pending", "url", "note")
-            output.table("orch status", columns, rows)
-    _exit_if_unreachable(states)
+    _show_states(ctx, db, all_dbs, as_json, _print_status)
+
+
+def _print_status(states: list[DatabaseState]) -> None:
+    rows = [_status_row(s) for s in states]
+    output.table("orch status", ("database", "current", "heads", "pending", "url", "note"), rows)
 
 
 def _status_row(state: DatabaseState) -> tuple[object, ...]:
