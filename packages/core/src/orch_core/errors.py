@@ -175,15 +175,24 @@ class MigrationFailed(OrchError):
 class PartialMigrationPending(OrchError):
     """An earlier step failed part-way on a database without transactional DDL."""
 
-    def __init__(self, database: str, revision: str, statement: str | None, error: str) -> None:
+    def __init__(
+        self,
+        database: str,
+        revision: str,
+        statement: str | None,
+        error: str,
+        leftovers: tuple[str, ...] = (),
+    ) -> None:
+        found = f"; found: {', '.join(leftovers)}" if leftovers else ""
         super().__init__(
             f"{database}: revision {revision} failed part-way in an earlier run ({error}); "
-            "its DDL may be half applied"
+            f"its DDL may be half applied{found}"
         )
         self.database = database
         self.revision = revision
         self.statement = statement
         self.error = error
+        self.leftovers = leftovers  # what the step visibly left behind (INVALID indexes)
 
 
 class LockTimeout(OrchError):

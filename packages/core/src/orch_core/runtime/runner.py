@@ -34,6 +34,7 @@ from orch_core.runtime.hook_calls import (
     version_applied,
     version_step,
 )
+from orch_core.runtime.leftovers import step_leftovers
 from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Recorder, RunKind
 from orch_core.runtime.scripts import RevisionModule, ScriptLoader
@@ -255,13 +256,16 @@ class DatabaseRunner:
         if last is None:
             return None
         if last.outcome == HistoryOutcome.FAILED_PARTIAL:
-            return PartialMigrationPending(
-                self.config.name, last.revision, last.statement, last.error or ""
-            )
-        if last.outcome == HistoryOutcome.STARTED:
+            statement, reason = last.statement, last.error or ""
+        elif last.outcome == HistoryOutcome.STARTED:
+            statement = None
             reason = "the migrator stopped (killed?) in the middle of it, without recording an end"
-            return PartialMigrationPending(self.config.name, last.revision, None, reason)
-        return None
+        else:
+            return None
+        leftovers = step_leftovers(conn)
+        return PartialMigrationPending(
+            self.config.name, last.revision, statement, reason, leftovers
+        )
 
     def _apply_all(
         self, conn: sa.Connection, plan: Plan, hooks: StepHooks
@@ -285,14 +289,18 @@ class DatabaseRunner:
         context = MigrationContext.online(conn, revision=step.revision)
         module = self.loader.load(self._script(step), context, self.x_arguments)
         sha256 = module.script.sha256
-        if not context.dialect.transactional_ddl and not nested:
-            # DDL commits as it runs here: say a step has started before it does, so that a
-            # process killed half-way leaves a history that tells the next run to look first.
+        start = self.history_entry(
+            step.revision, step.direction, started, HistoryOutcome.STARTED, sha256
+        )
+        outside = not context.dialect.transactional_ddl or not module.transactional
+        if outside and not nested:
+            # The step's work commits as it runs: say it has started before it does, so that
+            # a process killed half-way leaves a history that tells the next run to look first.
             with conn.begin():
-                entry = self.history_entry(
-                    step.revision, step.direction, started, HistoryOutcome.STARTED, sha256
-                )
-                self.recorder.record(conn, entry)
+                self.recorder.record(conn, start)
+        else:
+            # Said with the first commit the script or an autocommit block makes, if any.
+            context.before_early_commit = lambda: self.recorder.record(conn, start)
         try:
             with context.transaction(module.transactional, nested=nested):
                 self._run_script(context, module, step, revision)
