@@ -15,7 +15,7 @@ from typing import Protocol
 from structlog.typing import FilteringBoundLogger
 
 from orch_core.audit.events import Event
-from orch_core.errors import DependencyFailed
+from orch_core.errors import DependencyFailed, OrchError
 from orch_core.fleet.outcomes import DatabaseOutcome, Outcome
 from orch_core.fleet.progress import Progress
 from orch_core.fleet.schedule import Need, Schedule
@@ -91,7 +91,9 @@ class RunState:
         )
         try:
             result = runner.migrate(self.schedule.direction, target, hooks)
-        except Exception as exc:
+        except BaseException as exc:
+            # Whatever ends a database's thread ends its part of the run, recorded: databases
+            # waiting for it then stop waiting.
             outcome = self._failed(name, runner, exc, started)
         else:
             outcome = _outcome(result, started)
@@ -100,13 +102,14 @@ class RunState:
         log.info(Event.DB_FINISHED, outcome=outcome.outcome.value, duration_ms=outcome.duration_ms)
         self._finish(outcome)
 
-    def _failed(self, name: str, runner: Runner, exc: Exception, started: float) -> DatabaseOutcome:
+    def _failed(
+        self, name: str, runner: Runner, exc: BaseException, started: float
+    ) -> DatabaseOutcome:
         if not self.keep_going:
             self.flags.stop.set()
-        try:
-            after = runner.current()
-        except Exception:
-            after = ()
+        after = self.heads_of(name, runner)
+        if not isinstance(exc, Exception):
+            exc = OrchError(f"{name}: stopped by {type(exc).__name__}: {exc}")
         if isinstance(exc, DependencyFailed):
             return DatabaseOutcome(
                 name, Outcome.SKIPPED, after=after, duration_ms=_ms(started), reason=str(exc)
@@ -114,6 +117,18 @@ class RunState:
         return DatabaseOutcome(
             name, Outcome.FAILED, after=after, duration_ms=_ms(started), error=exc
         )
+
+    def heads_of(self, name: str, runner: Runner | None = None) -> tuple[str, ...]:
+        """Return the heads the database's version table holds now (none if unreadable)."""
+        mine = runner is None
+        runner = runner or self.runners(name)
+        try:
+            return runner.current()
+        except Exception:
+            return ()
+        finally:
+            if mine:
+                runner.dispose()
 
     def _finish(self, outcome: DatabaseOutcome) -> None:
         with self.condition:

@@ -308,7 +308,9 @@ class DatabaseRunner:
                     step.revision, step.direction, started, HistoryOutcome.APPLIED, sha256
                 )
                 self.recorder.record(conn, entry)
-        except Exception as exc:
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:
+            # A script's sys.exit() or KeyboardInterrupt is its step's failure like any other:
+            # recorded, and never the end of orch (signals reach orch through its handlers).
             self._fail(conn, step, started, exc, sha256, committed_early=context.committed_early)
         duration = int((time.perf_counter() - clock) * 1000)
         self.log.info(
@@ -340,7 +342,7 @@ class DatabaseRunner:
         conn: sa.Connection,
         step: Step,
         started: dt.datetime,
-        exc: Exception,
+        exc: BaseException,
         sha256: str,
         *,
         committed_early: bool,
@@ -351,7 +353,7 @@ class DatabaseRunner:
         dialect = MigrationContext.online(conn).dialect
         partial = committed_early or not dialect.transactional_ddl
         statement = _failing_statement(exc)
-        reason = exc.reason if isinstance(exc, OperationFailed) else str(exc)
+        reason = _failure_reason(exc)
         outcome = HistoryOutcome.FAILED_PARTIAL if partial else HistoryOutcome.FAILED
         entry = replace(
             self.history_entry(step.revision, step.direction, started, outcome, sha256),
@@ -403,6 +405,17 @@ class DatabaseRunner:
         if filename is None:
             raise MigrationFailed(self.config.name, step.revision, step.direction, "no script file")
         return filename
+
+
+def _failure_reason(exc: BaseException) -> str:
+    """Return what a failed step's history row, audit event and summary say went wrong."""
+    if isinstance(exc, OperationFailed):
+        return exc.reason
+    if isinstance(exc, SystemExit):
+        return f"the script called sys.exit({exc.code!r})"
+    if isinstance(exc, KeyboardInterrupt):
+        return "the script raised KeyboardInterrupt"
+    return str(exc)
 
 
 def _failing_statement(exc: BaseException) -> str | None:
