@@ -28,6 +28,14 @@ def _restore(kind: type[OrchError], args: tuple[Any, ...], state: dict[str, Any]
     return error
 
 
+class QuitBySignal(KeyboardInterrupt):
+    """A second SIGINT or SIGTERM during a run: quit at once, with that signal's exit code."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(f"quit by signal {signal_number}")
+        self.signal_number = signal_number
+
+
 class DatabaseCycle(OrchError):
     """Databases whose revisions depend on each other's: no database can go first."""
 

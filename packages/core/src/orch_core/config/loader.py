@@ -22,6 +22,7 @@ from orch_core.config.autogenerate import (
 from orch_core.config.interpolation import interpolate, interpolate_url
 from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_STOP_GRACE,
     DatabaseConfig,
     HooksReference,
     HooksSource,
@@ -39,6 +40,7 @@ ENV_VARIABLE = "ORCH_ENV"
 _ORCH_KEYS: dict[str, tuple[type, ...]] = {
     "audit_log": (str,),
     "concurrency": (int,),
+    "stop_grace_seconds": (int, float),
     "header_cache": (str,),
     "version_table": (str,),
     "version_table_schema": (str,),
@@ -268,7 +270,17 @@ def _build(
         python_path=tuple(root / folder for folder in defaults.get("python_path", ())),
         file_template=defaults.get("file_template", "%(rev)s_%(slug)s"),
         truncate_slug_length=defaults.get("truncate_slug_length", 40),
+        stop_grace_seconds=_stop_grace(defaults, sources),
     )
+
+
+def _stop_grace(defaults: dict[str, Any], sources: list[_Source]) -> float:
+    """Return `[orch] stop_grace_seconds`, refusing a negative one."""
+    grace = float(defaults.get("stop_grace_seconds", DEFAULT_STOP_GRACE))
+    if grace < 0:
+        origin = _origin(sources, "orch", "stop_grace_seconds")
+        raise ConfigError("must be 0 or more", origin, "orch.stop_grace_seconds")
+    return grace
 
 
 def _hooks_reference(

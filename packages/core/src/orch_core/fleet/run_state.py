@@ -15,11 +15,12 @@ from typing import Protocol
 from structlog.typing import FilteringBoundLogger
 
 from orch_core.audit.events import Event
+from orch_core.config import DEFAULT_STOP_GRACE
 from orch_core.errors import DependencyFailed, OrchError
 from orch_core.fleet.outcomes import DatabaseOutcome, Outcome
 from orch_core.fleet.progress import Progress
 from orch_core.fleet.schedule import Need, Schedule
-from orch_core.fleet.signals import RunFlags
+from orch_core.fleet.signals import RunFlags, cancel_after_grace
 from orch_core.runtime.runner import DatabaseResult, StepHooks
 from orch_graph.plan import Direction, Step
 
@@ -34,6 +35,7 @@ class Runner(Protocol):
     ) -> DatabaseResult: ...
     def current(self) -> tuple[str, ...]: ...
     def dispose(self) -> None: ...
+    def cancel(self) -> None: ...
 
 
 # Makes the runner of the database with this name.
@@ -52,8 +54,11 @@ class RunState:
         keep_going: bool = False,
         progress: Progress | None = None,
         flags: RunFlags | None = None,
+        grace: float = DEFAULT_STOP_GRACE,
     ) -> None:
-        """keep_going: after a failure, still start what does not wait for the failed database."""
+        """keep_going: after a failure, still start what does not wait for the failed database.
+        grace: seconds a step under way may take after a signal before its statement is
+        cancelled."""
         self.schedule = schedule
         self.runners = runners
         self.log = log
@@ -63,10 +68,15 @@ class RunState:
         self.condition = threading.Condition()
         self.applied: dict[str, set[str]] = {name: set() for name in schedule.order}
         self.finished: dict[str, DatabaseOutcome] = {}
+        self.grace = grace
+        self.running: dict[str, Runner] = {}  # guarded by the condition
 
     def run(self, names: Sequence[str], threads: int) -> dict[str, DatabaseOutcome]:
         """Migrate the named databases (in run order) on up to threads threads."""
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="orch-db") as pool:
+        with (
+            cancel_after_grace(self.flags, self.grace, self.cancel_running),
+            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="orch-db") as pool,
+        ):
             for name in names:
                 pool.submit(self.migrate, name)
         return {name: self.finished[name] for name in names}
@@ -89,6 +99,8 @@ class RunState:
             after=lambda step: self._applied(name, step),
             stop=self.flags.interrupt.is_set,
         )
+        with self.condition:
+            self.running[name] = runner
         try:
             result = runner.migrate(self.schedule.direction, target, hooks)
         except BaseException as exc:
@@ -98,6 +110,8 @@ class RunState:
         else:
             outcome = _outcome(result, started)
         finally:
+            with self.condition:
+                del self.running[name]
             runner.dispose()
         log.info(Event.DB_FINISHED, outcome=outcome.outcome.value, duration_ms=outcome.duration_ms)
         self._finish(outcome)
@@ -117,6 +131,17 @@ class RunState:
         return DatabaseOutcome(
             name, Outcome.FAILED, after=after, duration_ms=_ms(started), error=exc
         )
+
+    def cancel_running(self) -> None:
+        """Cancel the statements of every database still migrating."""
+        with self.condition:
+            running = list(self.running.items())
+        for name, runner in running:
+            self.log.warning(Event.STEP_CANCELLED, database=name, grace_seconds=self.grace)
+            try:
+                runner.cancel()
+            except Exception as exc:  # the step may have just ended; say so, go on
+                self.log.warning(Event.STEP_CANCELLED, database=name, error=str(exc))
 
     def heads_of(self, name: str, runner: Runner | None = None) -> tuple[str, ...]:
         """Return the heads the database's version table holds now (none if unreadable)."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -20,13 +20,14 @@ from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.config.hooks import VersionStep, load_database_hooks
 from orch_core.errors import (
     MigrationFailed,
-    OperationFailed,
     OrchError,
     PartialMigrationPending,
     VersionTableElsewhere,
 )
+from orch_core.runtime.cancel import StatementHandle, cancel_statement, statement_handle
 from orch_core.runtime.context import MigrationContext, run_transaction
 from orch_core.runtime.engines import create_engine, is_missing
+from orch_core.runtime.failures import failing_statement, failure_reason
 from orch_core.runtime.hook_calls import (
     after_step,
     attach_connection_hooks,
@@ -113,6 +114,8 @@ class DatabaseRunner:
         self.log = structlog.get_logger("orch").bind(run_id=run_id, database=config.name)
         self._engine: sa.Engine | None = None
         self._identity = current_identity()
+        self._statements: StatementHandle | None = None  # the migration's, while it runs
+        self._cancelled = False
 
     @property
     def url(self) -> str:
@@ -158,7 +161,11 @@ class DatabaseRunner:
         """Take the lock, plan from the heads found under it, and apply every step."""
         hooks = hooks or StepHooks()
         plan_for = self._planner_for(direction)  # an unknown direction touches nothing
-        with self.engine.connect() as conn, migration_lock(self.engine, self.config, self.log):
+        with (
+            self.engine.connect() as conn,
+            migration_lock(self.engine, self.config, self.log),
+            self._cancellable(conn),
+        ):
             with conn.begin():
                 if not self.recorder.has_version_table(conn):
                     self._refuse_if_migrated_elsewhere(conn)
@@ -173,6 +180,23 @@ class DatabaseRunner:
                 after = self.recorder.heads(conn)
         stopped = len(results) < len(plan.steps)
         return DatabaseResult(self.config.name, before, after, results, stopped)
+
+    @contextmanager
+    def _cancellable(self, conn: sa.Connection) -> Iterator[None]:
+        """While the block runs, let `cancel` reach the statements `conn` runs."""
+        self._statements, self._cancelled = statement_handle(conn), False
+        try:
+            yield
+        finally:
+            self._statements = None
+
+    def cancel(self) -> None:
+        """Cancel the statement the migration is running (from another thread): its step
+        fails, rolled back or recorded half done, and the run ends there."""
+        handle = self._statements
+        if handle is not None:
+            self._cancelled = True
+            cancel_statement(handle, self.engine)
 
     def stamp(self, target: str, purge: bool = False) -> DatabaseResult:
         """Set the version rows to target without running scripts (purge: ignore what is there)."""
@@ -352,8 +376,8 @@ class DatabaseRunner:
             conn.rollback()
         dialect = MigrationContext.online(conn).dialect
         partial = committed_early or not dialect.transactional_ddl
-        statement = _failing_statement(exc)
-        reason = _failure_reason(exc)
+        statement = failing_statement(exc)
+        reason = failure_reason(exc, cancelled=self._cancelled)
         outcome = HistoryOutcome.FAILED_PARTIAL if partial else HistoryOutcome.FAILED
         entry = replace(
             self.history_entry(step.revision, step.direction, started, outcome, sha256),
@@ -405,24 +429,3 @@ class DatabaseRunner:
         if filename is None:
             raise MigrationFailed(self.config.name, step.revision, step.direction, "no script file")
         return filename
-
-
-def _failure_reason(exc: BaseException) -> str:
-    """Return what a failed step's history row, audit event and summary say went wrong."""
-    if isinstance(exc, OperationFailed):
-        return exc.reason
-    if isinstance(exc, SystemExit):
-        return f"the script called sys.exit({exc.code!r})"
-    if isinstance(exc, KeyboardInterrupt):
-        return "the script raised KeyboardInterrupt"
-    return str(exc)
-
-
-def _failing_statement(exc: BaseException) -> str | None:
-    """Return the SQL statement the database refused, if the error chain carries one."""
-    current: BaseException | None = exc
-    while current is not None:
-        if isinstance(current, sa.exc.StatementError) and current.statement:
-            return str(current.statement)
-        current = current.__cause__
-    return None
