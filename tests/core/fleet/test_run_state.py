@@ -64,6 +64,9 @@ class PlayedRunner:
     def dispose(self) -> None:
         pass
 
+    def cancel(self) -> None:
+        pass  # its steps run no statements
+
 
 def run(
     databases: Sequence[DatabaseConfig],

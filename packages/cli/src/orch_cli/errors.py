@@ -44,7 +44,8 @@ INTERRUPTED = CliError(
 QUIT = CliError(
     "interrupted",
     "interrupted",
-    "a step that was under way rolled back (on MariaDB its `started` row tells the next run); "
+    "a step that was under way rolled back (one outside a transaction left its `started` row, "
+    "which the next run reports); "
     "`orch current` shows where each database is",
     EXIT_INTERRUPTED,
 )
@@ -179,10 +180,12 @@ def handled(as_json: bool = False) -> Iterator[None]:
         yield
     except (typer.Exit, typer.Abort):
         raise
-    except KeyboardInterrupt:
-        # Ctrl-C outside a migration's own handling (or a second one during it): no traceback.
+    except KeyboardInterrupt as exc:
+        # Ctrl-C outside a migration's own handling (or a second signal during it, which
+        # exits as that signal says: 143 for SIGTERM): no traceback.
         report(QUIT, as_json)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        quit_by = exc.signal_number if isinstance(exc, core.QuitBySignal) else None
+        raise typer.Exit(128 + quit_by if quit_by else EXIT_INTERRUPTED) from None
     except BrokenPipeError:
         # The reader went away (`orch history | head`): nothing more to tell it, and no error
         # to report. What is still buffered for it goes nowhere.

@@ -30,6 +30,14 @@ def _restore(kind: type[OrchError], args: tuple[Any, ...], state: dict[str, Any]
     return error
 
 
+class QuitBySignal(KeyboardInterrupt):
+    """A second SIGINT or SIGTERM during a run: quit at once, with that signal's exit code."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(f"quit by signal {signal_number}")
+        self.signal_number = signal_number
+
+
 class DatabaseCycle(OrchError):
     """Databases whose revisions depend on each other's: no database can go first."""
 
@@ -195,15 +203,24 @@ class MigrationFailed(OrchError):
 class PartialMigrationPending(OrchError):
     """An earlier step failed part-way on a database without transactional DDL."""
 
-    def __init__(self, database: str, revision: str, statement: str | None, error: str) -> None:
+    def __init__(
+        self,
+        database: str,
+        revision: str,
+        statement: str | None,
+        error: str,
+        leftovers: tuple[str, ...] = (),
+    ) -> None:
+        found = f"; found: {', '.join(leftovers)}" if leftovers else ""
         super().__init__(
             f"{database}: revision {revision} failed part-way in an earlier run ({error}); "
-            "its DDL may be half applied"
+            f"its DDL may be half applied{found}"
         )
         self.database = database
         self.revision = revision
         self.statement = statement
         self.error = error
+        self.leftovers = leftovers  # what the step visibly left behind (INVALID indexes)
 
 
 class LockTimeout(OrchError):

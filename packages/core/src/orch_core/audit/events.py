@@ -19,4 +19,5 @@ class Event(StrEnum):
     MIGRATION_STARTED = "migration.started"
     MIGRATION_APPLIED = "migration.applied"
     MIGRATION_FAILED = "migration.failed"
+    STEP_CANCELLED = "step.cancelled"  # its statement, when the grace period after a signal ran out
     STAMP_APPLIED = "stamp.applied"

@@ -3,6 +3,7 @@
 from orch_core.config.loader import load_config
 from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_STOP_GRACE,
     DatabaseConfig,
     OrchConfig,
     ServiceConfig,
@@ -11,6 +12,7 @@ from orch_core.config.model import (
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
+    "DEFAULT_STOP_GRACE",
     "DatabaseConfig",
     "OrchConfig",
     "ServiceConfig",

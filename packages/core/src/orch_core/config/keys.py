@@ -25,6 +25,7 @@ PER_DATABASE_KEYS: dict[str, tuple[type, ...]] = {
 ORCH_KEYS: dict[str, tuple[type, ...]] = {
     "audit_log": (str,),
     "concurrency": (int,),
+    "stop_grace_seconds": (int, float),
     "header_cache": (str,),
     **PER_DATABASE_KEYS,
     "hooks": (str,),

@@ -26,6 +26,7 @@ from orch_core.config.keys import (
 )
 from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_STOP_GRACE,
     DatabaseConfig,
     FleetConfig,
     HooksReference,
@@ -228,7 +229,17 @@ def _build(
         python_path=python_path,
         file_template=defaults.get("file_template", "%(rev)s_%(slug)s"),
         truncate_slug_length=defaults.get("truncate_slug_length", 40),
+        stop_grace_seconds=_stop_grace(defaults, sources),
     )
+
+
+def _stop_grace(defaults: dict[str, Any], sources: list[_Source]) -> float:
+    """Return `[orch] stop_grace_seconds`, refusing a negative one."""
+    grace = float(defaults.get("stop_grace_seconds", DEFAULT_STOP_GRACE))
+    if grace < 0:
+        origin = _origin(sources, "orch", "stop_grace_seconds")
+        raise ConfigError("must be 0 or more", origin, "orch.stop_grace_seconds")
+    return grace
 
 
 def _hooks_reference(

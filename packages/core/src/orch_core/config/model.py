@@ -94,6 +94,9 @@ class FleetConfig:
 # Databases migrating at once. Migrating is mostly waiting (commits, the network): eight
 # keep two CPUs busy where four leave them idle a third of the time (bench/README.md).
 DEFAULT_CONCURRENCY = 8
+# Seconds a step under way may still take after SIGTERM or Ctrl-C before its statement is
+# cancelled.
+DEFAULT_STOP_GRACE = 30.0
 
 
 @dataclass(frozen=True)
@@ -111,3 +114,4 @@ class OrchConfig:
     python_path: tuple[Path, ...] = ()  # where a service's `metadata` modules are imported from
     file_template: str = "%(rev)s_%(slug)s"  # new revision files' names, as in alembic.ini
     truncate_slug_length: int = 40
+    stop_grace_seconds: float = DEFAULT_STOP_GRACE

@@ -197,6 +197,7 @@ class Orchestrator:
                 keep_going=keep_going,
                 progress=relay,
                 flags=shared,
+                grace=self.project.config.stop_grace_seconds,
             )
 
         threads = max(1, min(self.concurrency, len(schedule.order)))

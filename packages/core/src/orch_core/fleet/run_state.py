@@ -15,11 +15,12 @@ from typing import Protocol
 from structlog.typing import FilteringBoundLogger
 
 from orch_core.audit.events import Event
-from orch_core.errors import DependencyFailed
+from orch_core.config import DEFAULT_STOP_GRACE
+from orch_core.errors import DependencyFailed, OrchError
 from orch_core.fleet.outcomes import DatabaseOutcome, Outcome
 from orch_core.fleet.progress import Progress
 from orch_core.fleet.schedule import Need, Schedule
-from orch_core.fleet.signals import RunFlags
+from orch_core.fleet.signals import RunFlags, cancel_after_grace
 from orch_core.runtime.recorder import HistoryOutcome
 from orch_core.runtime.runner import DatabaseResult, StepHooks, StepResult
 from orch_graph.plan import Direction, Step
@@ -35,6 +36,7 @@ class Runner(Protocol):
     ) -> DatabaseResult: ...
     def current(self) -> tuple[str, ...]: ...
     def dispose(self) -> None: ...
+    def cancel(self) -> None: ...
 
 
 # Makes the runner of the database with this name.
@@ -53,10 +55,13 @@ class RunState:
         keep_going: bool = False,
         progress: Progress | None = None,
         flags: RunFlags | None = None,
+        grace: float = DEFAULT_STOP_GRACE,
     ) -> None:
         """keep_going: after a failure, still start what does not wait for the failed database;
         without it, a failure stops only its own group (databases tied to it by `after` or
-        depends_on), and databases that share nothing with it still run."""
+        depends_on), and databases that share nothing with it still run.
+        grace: seconds a step under way may take after a signal before its statement is
+        cancelled."""
         self.schedule = schedule
         self.runners = runners
         self.log = log
@@ -71,10 +76,15 @@ class RunState:
         self._group = {name: i for i, group in enumerate(schedule.groups) for name in group}
         self.failed_groups: set[int] = set()
         self.finished: dict[str, DatabaseOutcome] = {}
+        self.grace = grace
+        self.running: dict[str, Runner] = {}  # guarded by the condition
 
     def run(self, names: Sequence[str], threads: int) -> dict[str, DatabaseOutcome]:
         """Migrate the named databases (in run order) on up to threads threads."""
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="orch-db") as pool:
+        with (
+            cancel_after_grace(self.flags, self.grace, self.cancel_running),
+            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="orch-db") as pool,
+        ):
             for name in names:
                 pool.submit(self.migrate, name)
         return {name: self.finished[name] for name in names}
@@ -97,32 +107,62 @@ class RunState:
             after=lambda step: self._applied(name, step),
             stop=self.flags.interrupt.is_set,
         )
+        with self.condition:
+            self.running[name] = runner
         try:
             result = runner.migrate(self.schedule.direction, target, hooks)
-        except Exception as exc:
+        except BaseException as exc:
+            # Whatever ends a database's thread ends its part of the run, recorded: databases
+            # waiting for it then stop waiting.
             outcome = self._failed(name, runner, exc, started)
         else:
             outcome = _outcome(result, started)
         finally:
+            with self.condition:
+                del self.running[name]
             runner.dispose()
         log.info(Event.DB_FINISHED, outcome=outcome.outcome.value, duration_ms=outcome.duration_ms)
         self._finish(outcome)
 
-    def _failed(self, name: str, runner: Runner, exc: Exception, started: float) -> DatabaseOutcome:
+    def _failed(
+        self, name: str, runner: Runner, exc: BaseException, started: float
+    ) -> DatabaseOutcome:
         if not self.keep_going:
             with self.condition:
                 self.failed_groups.add(self._group[name])
-        after: tuple[str, ...] | None
-        try:
-            after = runner.current()
-        except Exception:  # unreachable now, say: where it is stays unknown, never guessed
-            after = None
+        after = self.heads_of(name, runner)
         steps = tuple(self.results[name])
+        if not isinstance(exc, Exception):
+            exc = OrchError(f"{name}: stopped by {type(exc).__name__}: {exc}")
         if isinstance(exc, DependencyFailed):
             return DatabaseOutcome(
                 name, Outcome.SKIPPED, (), after, steps, _ms(started), reason=str(exc)
             )
         return DatabaseOutcome(name, Outcome.FAILED, (), after, steps, _ms(started), error=exc)
+
+    def cancel_running(self) -> None:
+        """Cancel the statements of every database still migrating."""
+        with self.condition:
+            running = list(self.running.items())
+        for name, runner in running:
+            self.log.warning(Event.STEP_CANCELLED, database=name, grace_seconds=self.grace)
+            try:
+                runner.cancel()
+            except Exception as exc:  # the step may have just ended; say so, go on
+                self.log.warning(Event.STEP_CANCELLED, database=name, error=str(exc))
+
+    def heads_of(self, name: str, runner: Runner | None = None) -> tuple[str, ...] | None:
+        """Return the heads the database's version table holds now; None if it cannot be read
+        (where it is stays unknown, never guessed)."""
+        mine = runner is None
+        runner = runner or self.runners(name)
+        try:
+            return runner.current()
+        except Exception:
+            return None
+        finally:
+            if mine:
+                runner.dispose()
 
     def _finish(self, outcome: DatabaseOutcome) -> None:
         with self.condition:

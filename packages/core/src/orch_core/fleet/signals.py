@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,6 +17,7 @@ from typing import Protocol
 from structlog.typing import FilteringBoundLogger
 
 from orch_core.audit.events import Event
+from orch_core.errors import QuitBySignal
 
 # Ctrl-C at a terminal; what a deployment sends to end a job (Kubernetes, systemd, CI).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -28,6 +29,7 @@ class StopFlag(Protocol):
 
     def set(self) -> None: ...
     def is_set(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ class RunFlags:
 @contextmanager
 def stop_on_signals(flags: RunFlags, log: FilteringBoundLogger) -> Iterator[list[str]]:
     """While the block runs, a first SIGINT or SIGTERM stops the run gently: each running
-    database after its step under way, none new, said at once; a second one quits.
+    database after its step under way (cancelled after the grace period), none new, said at
+    once; a second one quits.
 
     Yields the list that receives the name of the signal that stopped the run. A signal
     handler, not a caught KeyboardInterrupt: the exception would surface wherever the main
@@ -61,15 +64,15 @@ def stop_on_signals(flags: RunFlags, log: FilteringBoundLogger) -> Iterator[list
 
     def on_signal(number: int, _frame: object) -> None:
         if flags.interrupt.is_set():
-            raise KeyboardInterrupt
+            raise QuitBySignal(number)
         received.append(signal.Signals(number).name)
         flags.interrupt.set()
         flags.stop.set()
         log.warning(
             Event.RUN_INTERRUPTED,
             signal=received[0],
-            action="each running database stops after its step under way; none starts "
-            "(the same signal again quits at once)",
+            action="each running database stops after its step under way, cancelled after "
+            "the grace period; none starts (the same signal again quits at once)",
         )
 
     previous = {number: signal.signal(number, on_signal) for number in STOP_SIGNALS}
@@ -86,3 +89,28 @@ def leave_signals_to_parent() -> None:
     Ctrl-C reaches the whole process group, and a service manager's SIGTERM may."""
     for number in STOP_SIGNALS:
         signal.signal(number, signal.SIG_IGN)
+
+
+@contextmanager
+def cancel_after_grace(flags: RunFlags, grace: float, cancel: Callable[[], None]) -> Iterator[None]:
+    """While the block runs, once the run is interrupted, give the steps under way `grace`
+    seconds to finish, then call `cancel` (which cancels their statements).
+
+    A thread of each process that runs databases watches the shared flag: the parent's signal
+    handler sets it for every worker process too."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not flags.interrupt.wait(0.1):
+            if done.is_set():
+                return
+        if not done.wait(grace):
+            cancel()
+
+    watcher = threading.Thread(target=watch, name="orch-grace", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()

@@ -114,7 +114,8 @@ def run_in_workers(
             except EOFError:
                 dead, names = readers.pop(ready)
                 dead.join()
-                _fail_unreported(names, dead.exitcode, outcomes, progress, flags)
+                state = make_state(progress, flags)
+                _fail_unreported(names, dead.exitcode, outcomes, state=state)
                 continue
             _relay(message, progress, outcomes)
     return outcomes
@@ -124,16 +125,18 @@ def _fail_unreported(
     names: Sequence[str],
     exit_code: int | None,
     outcomes: dict[str, DatabaseOutcome],
-    progress: Progress,
-    flags: RunFlags,
+    *,
+    state: RunState,
 ) -> None:
-    """Fail the databases a dead worker did not report, and stop the run."""
+    """Fail the databases a dead worker did not report, at the heads their version tables
+    hold (read, never guessed), and stop the run."""
     for name in names:
         if name not in outcomes:
             error = WorkerDied(name, exit_code)
-            outcomes[name] = DatabaseOutcome(name, Outcome.FAILED, error=error)
-            progress.finished(name, Outcome.FAILED)
-            flags.stop.set()
+            after = state.heads_of(name)
+            outcomes[name] = DatabaseOutcome(name, Outcome.FAILED, after=after, error=error)
+            state.progress.finished(name, Outcome.FAILED)
+            state.flags.stop.set()
 
 
 def _relay(message: Message, progress: Progress, outcomes: dict[str, DatabaseOutcome]) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.engine import Dialect as SADialect
 
 from orch_core.dialects import Dialect, get_dialect
@@ -41,6 +42,10 @@ class MigrationContext:
         # block, a script without a transaction, a commit by the script): a failure then
         # leaves it half done, never rolled back.
         self.committed_early = False
+        # Called once, inside the transaction, just before the step's first early commit
+        # (an autocommit block's, or the script's own): the runner records there that the
+        # step has started, so that the commit keeps that row with the work before it.
+        self.before_early_commit: Callable[[], None] | None = None
         self._offline_in_transaction = False
 
     @classmethod
@@ -153,7 +158,8 @@ class MigrationContext:
             return
         began = connection.get_transaction() if nested else connection.begin()
         try:
-            yield
+            with self._early_commits_watched(connection):
+                yield
         except BaseException:
             self.committed_early |= began is None or not began.is_active
             if not nested and connection.in_transaction():
@@ -161,6 +167,26 @@ class MigrationContext:
             raise
         if not nested and connection.in_transaction():
             connection.commit()
+
+    @contextmanager
+    def _early_commits_watched(self, connection: sa.Connection) -> Iterator[None]:
+        """While the step's work runs, call `before_early_commit` before its first commit."""
+        hook = self.before_early_commit
+        if hook is None:
+            yield
+            return
+        called: list[bool] = []
+
+        def on_commit(_connection: sa.Connection) -> None:
+            if not called:
+                called.append(True)
+                hook()
+
+        event.listen(connection, "commit", on_commit)
+        try:
+            yield
+        finally:
+            event.remove(connection, "commit", on_commit)
 
     def _offline_transaction(self, transactional: bool) -> Iterator[None]:
         terminator = self.dialect.statement_terminator
@@ -208,9 +234,11 @@ def _autocommit(connection: sa.Connection) -> Iterator[None]:
     connection.execution_options(isolation_level="AUTOCOMMIT")
     try:
         yield
-        if connection.in_transaction():
-            connection.commit()  # ends SQLAlchemy's autobegun (autocommit) transaction
     finally:
+        # End SQLAlchemy's autobegun (autocommit) transaction, after a failure too: the level
+        # cannot be restored while it is open, and that error would hide the script's.
+        if connection.in_transaction():
+            connection.commit()
         connection.execution_options(isolation_level=previous)
 
 

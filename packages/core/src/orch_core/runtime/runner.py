@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -20,13 +20,14 @@ from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.config.hooks import VersionStep, load_database_hooks
 from orch_core.errors import (
     MigrationFailed,
-    OperationFailed,
     OrchError,
     PartialMigrationPending,
     VersionTableElsewhere,
 )
+from orch_core.runtime.cancel import StatementHandle, cancel_statement, statement_handle
 from orch_core.runtime.context import MigrationContext, run_transaction
 from orch_core.runtime.engines import create_engine, is_missing
+from orch_core.runtime.failures import failing_statement, failure_reason
 from orch_core.runtime.hook_calls import (
     after_step,
     attach_connection_hooks,
@@ -34,6 +35,7 @@ from orch_core.runtime.hook_calls import (
     version_applied,
     version_step,
 )
+from orch_core.runtime.leftovers import step_leftovers
 from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Recorder, RunKind
 from orch_core.runtime.scripts import RevisionModule, ScriptLoader
@@ -117,6 +119,8 @@ class DatabaseRunner:
         self._identity = current_identity()
         self._models = models
         self._target_metadata: dict[str | None, sa.MetaData | None] = {}
+        self._statements: StatementHandle | None = None  # the migration's, while it runs
+        self._cancelled = False
 
     @property
     def url(self) -> str:
@@ -164,7 +168,11 @@ class DatabaseRunner:
         """Take the lock, plan from the heads found under it, and apply every step."""
         hooks = hooks or StepHooks()
         plan_for = self._planner_for(direction)  # an unknown direction touches nothing
-        with self.engine.connect() as conn, migration_lock(self.engine, self.config, self.log):
+        with (
+            self.engine.connect() as conn,
+            migration_lock(self.engine, self.config, self.log),
+            self._cancellable(conn),
+        ):
             with conn.begin():
                 if not self.recorder.has_version_table(conn):
                     self._refuse_if_migrated_elsewhere(conn)
@@ -179,6 +187,23 @@ class DatabaseRunner:
                 after = self.recorder.heads(conn)
         stopped = len(results) < len(plan.steps)
         return DatabaseResult(self.config.name, before, after, results, stopped)
+
+    @contextmanager
+    def _cancellable(self, conn: sa.Connection) -> Iterator[None]:
+        """While the block runs, let `cancel` reach the statements `conn` runs."""
+        self._statements, self._cancelled = statement_handle(conn), False
+        try:
+            yield
+        finally:
+            self._statements = None
+
+    def cancel(self) -> None:
+        """Cancel the statement the migration is running (from another thread): its step
+        fails, rolled back or recorded half done, and the run ends there."""
+        handle = self._statements
+        if handle is not None:
+            self._cancelled = True
+            cancel_statement(handle, self.engine)
 
     def stamp(self, target: str, purge: bool = False) -> DatabaseResult:
         """Set the version rows to target without running scripts (purge: ignore what is there)."""
@@ -285,13 +310,16 @@ class DatabaseRunner:
         if last is None:
             return None
         if last.outcome == HistoryOutcome.FAILED_PARTIAL:
-            return PartialMigrationPending(
-                self.config.name, last.revision, last.statement, last.error or ""
-            )
-        if last.outcome == HistoryOutcome.STARTED:
+            statement, reason = last.statement, last.error or ""
+        elif last.outcome == HistoryOutcome.STARTED:
+            statement = None
             reason = "the migrator stopped (killed?) in the middle of it, without recording an end"
-            return PartialMigrationPending(self.config.name, last.revision, None, reason)
-        return None
+        else:
+            return None
+        leftovers = step_leftovers(conn)
+        return PartialMigrationPending(
+            self.config.name, last.revision, statement, reason, leftovers
+        )
 
     def _apply_all(
         self, conn: sa.Connection, plan: Plan, hooks: StepHooks
@@ -317,14 +345,18 @@ class DatabaseRunner:
         )
         module = self.loader.load(self._script(step), context, self.x_arguments)
         sha256 = module.script.sha256
-        if not context.dialect.transactional_ddl and not nested:
-            # DDL commits as it runs here: say a step has started before it does, so that a
-            # process killed half-way leaves a history that tells the next run to look first.
+        start = self.history_entry(
+            step.revision, step.direction, started, HistoryOutcome.STARTED, sha256
+        )
+        outside = not context.dialect.transactional_ddl or not module.transactional
+        if outside and not nested:
+            # The step's work commits as it runs: say it has started before it does, so that
+            # a process killed half-way leaves a history that tells the next run to look first.
             with conn.begin():
-                entry = self.history_entry(
-                    step.revision, step.direction, started, HistoryOutcome.STARTED, sha256
-                )
-                self.recorder.record(conn, entry)
+                self.recorder.record(conn, start)
+        else:
+            # Said with the first commit the script or an autocommit block makes, if any.
+            context.before_early_commit = lambda: self.recorder.record(conn, start)
         try:
             with context.transaction(module.transactional, nested=nested):
                 self._run_script(context, module, step, revision)
@@ -332,7 +364,9 @@ class DatabaseRunner:
                     step.revision, step.direction, started, HistoryOutcome.APPLIED, sha256
                 )
                 self.recorder.record(conn, entry)
-        except Exception as exc:
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:
+            # A script's sys.exit() or KeyboardInterrupt is its step's failure like any other:
+            # recorded, and never the end of orch (signals reach orch through its handlers).
             self._fail(conn, step, started, exc, sha256, committed_early=context.committed_early)
         duration = int((time.perf_counter() - clock) * 1000)
         self.log.info(
@@ -364,7 +398,7 @@ class DatabaseRunner:
         conn: sa.Connection,
         step: Step,
         started: dt.datetime,
-        exc: Exception,
+        exc: BaseException,
         sha256: str,
         *,
         committed_early: bool,
@@ -374,8 +408,8 @@ class DatabaseRunner:
             conn.rollback()
         dialect = MigrationContext.online(conn).dialect
         partial = committed_early or not dialect.transactional_ddl
-        statement = _failing_statement(exc)
-        reason = exc.reason if isinstance(exc, OperationFailed) else str(exc)
+        statement = failing_statement(exc)
+        reason = failure_reason(exc, cancelled=self._cancelled)
         outcome = HistoryOutcome.FAILED_PARTIAL if partial else HistoryOutcome.FAILED
         entry = replace(
             self.history_entry(step.revision, step.direction, started, outcome, sha256),
@@ -427,13 +461,3 @@ class DatabaseRunner:
         if filename is None:
             raise MigrationFailed(self.config.name, step.revision, step.direction, "no script file")
         return filename
-
-
-def _failing_statement(exc: BaseException) -> str | None:
-    """Return the SQL statement the database refused, if the error chain carries one."""
-    current: BaseException | None = exc
-    while current is not None:
-        if isinstance(current, sa.exc.StatementError) and current.statement:
-            return str(current.statement)
-        current = current.__cause__
-    return None
