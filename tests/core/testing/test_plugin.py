@@ -6,11 +6,14 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.databases import SERVER_URLS
+from tests.support.model_projects import USERS, write_model_project, write_models
 from tests.support.projects import Database, Script, write_project
 
 pytest_plugins = ["pytester"]
 
 CHECKS = "from orch_core.testing.checks import *  # noqa: F403\n"
+
+USERS_WITHOUT_EMAIL = 'op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))'
 
 ADD_COLUMN = 'op.add_column("t_a1", sa.Column("note", sa.String(20)))'
 
@@ -39,8 +42,9 @@ def _good_users() -> list[Script]:
 def test_a_sound_project_passes_every_check(pytester: pytest.Pytester) -> None:
     _project(pytester, _good_users(), [Script("b1", labels=("shop",)), Script("b2", down="b1")])
     result = pytester.runpytest_subprocess("-q")
-    # one head and compile once each; stairway and restore once per database (users, shop)
-    result.assert_outcomes(passed=6)
+    # one head, compile and no cycle once each; stairway and restore once per database; models
+    # match: skipped per database, as these services name no models
+    result.assert_outcomes(passed=7, skipped=2)
 
 
 def test_a_downgrade_that_leaves_a_column_is_named_with_the_difference(
@@ -92,3 +96,33 @@ def _plugin_databases(server: str) -> set[str]:
             return {name for name in names if name.startswith("orch_pytest_")}
     finally:
         engine.dispose()
+
+
+def test_databases_waiting_for_each_other_in_a_circle_are_named(pytester: pytest.Pytester) -> None:
+    users = [Script("a1", labels=("users",)), Script("a2", down="a1", depends="b2")]
+    shop = [
+        Script("b1", labels=("shop",)),
+        Script("b2", down="b1", depends="a1"),
+        Script("b3", down="b2", depends="a2"),
+    ]
+    _project(pytester, users, shop)
+    result = pytester.runpytest_subprocess("-q", "-k", "no_cycle")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*MigrationCheckFailed*"])
+
+
+def test_models_that_differ_from_the_schema_at_heads_are_named(pytester: pytest.Pytester) -> None:
+    models = write_models(pytester.path, USERS)
+    write_model_project(pytester.path, {"app": "sqlite:///app.db"}, models)
+    versions = pytester.path / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    script = Script(
+        "c1", labels=("app",), upgrade=USERS_WITHOUT_EMAIL, downgrade='op.drop_table("users")'
+    )
+    (versions / "c1_users.py").write_text(script.text())
+    pytester.makepyfile(test_migrations=CHECKS)
+    result = pytester.runpytest_subprocess("-q", "-k", "models_match")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*the models differ from the schema at heads*", "*add_column users.email*"]
+    )

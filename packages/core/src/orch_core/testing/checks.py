@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from orch_core.autogenerate.drift import check_databases
+from orch_core.errors import DatabaseCycle
+from orch_core.fleet.orchestrator import Orchestrator
 from orch_core.project import Project
 from orch_core.testing.migrations import MigrationCheckFailed, TestedDatabase, walk_each_revision
 
 __all__ = [
+    "test_orch_database_order_has_no_cycle",
     "test_orch_downgrade_restores_schema",
+    "test_orch_models_match_schema",
     "test_orch_one_head_per_service",
     "test_orch_scripts_compile",
     "test_orch_stairway",
@@ -57,3 +64,27 @@ def test_orch_stairway(orch_tested_database: TestedDatabase) -> None:
 def test_orch_downgrade_restores_schema(orch_tested_database: TestedDatabase) -> None:
     """Each revision's downgrade leaves the schema exactly as it was before its upgrade."""
     walk_each_revision(orch_tested_database, compare_schema=True)
+
+
+def test_orch_database_order_has_no_cycle(orch_project: Project) -> None:
+    """Databases ordered by `after` and cross-database depends_on can all go in some order."""
+    try:
+        Orchestrator(orch_project).schedule(orch_project.select([], True), "up", "heads")
+    except DatabaseCycle as exc:
+        raise MigrationCheckFailed(str(exc)) from exc
+
+
+def test_orch_models_match_schema(orch_tested_database: TestedDatabase) -> None:
+    """After upgrading an empty database to heads, its schema is what the models say."""
+
+    tested = orch_tested_database
+    tested.move("up", "heads", "upgrade to heads")
+    (found,) = check_databases(tested.project, [tested.config])
+    if found.error is not None:
+        raise MigrationCheckFailed(f"{tested.config.name}: {found.error}")
+    if not found.compared:
+        pytest.skip(f"{tested.config.name}: its services name no models (`metadata`)")
+    if found.drift:
+        lines = [f"{tested.config.name}: the models differ from the schema at heads:"]
+        lines += [f"  {change.describe()}" for change in found.drift]
+        raise MigrationCheckFailed("\n".join([*lines, "autogenerate a revision for them"]))
