@@ -244,8 +244,11 @@ def _print_summary(summary: RunSummary) -> None:
 
 def stamp(
     ctx: typer.Context,
-    target: str = typer.Argument(
-        ..., help="The revision(s) to record, or base.", autocompletion=target_names
+    revisions: list[str] = typer.Argument(
+        ...,
+        help="The revisions to record (several: each in the database that carries it), or base.",
+        autocompletion=target_names,
+        metavar="REVISION...",
     ),
     db: list[str] = DB,
     all_dbs: bool = ALL_DBS,
@@ -258,6 +261,7 @@ def stamp(
         project = load_project(ctx)
         orchestrator = _orchestrator(ctx, project, [])
         databases = project.select(db, all_dbs)
+        target = " ".join(revisions)  # the graph's target parser reads several, space-separated
         for name, local in orchestrator.targets(databases, target, "stamp").items():
             runner = orchestrator.runner(project.config.databases[name])
             try:
