@@ -4,6 +4,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 import structlog
 
 from orch_core.audit.events import Event
@@ -18,6 +19,27 @@ def test_masking() -> None:
     assert mask_passwords("mysql+pymysql://root@h/db") == "mysql+pymysql://root@h/db"
     both = "from mysql://a:one@h/x to postgresql://b:two@h/y"
     assert mask_passwords(both) == "from mysql://a:***@h/x to postgresql://b:***@h/y"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("mysql://u:p@ss/w:rd@h:3306/db", "mysql://u:***@h:3306/db"),
+        (
+            "postgresql://h/db?user=u&PassWord=s3c&ssl=1",
+            "postgresql://h/db?user=u&PassWord=***&ssl=1",
+        ),
+        ("postgresql://h/db?pwd=s3c", "postgresql://h/db?pwd=***"),
+        ("mssql://h/db?PASSWD=s3c", "mssql://h/db?PASSWD=***"),
+        ("host=h password=s3c dbname=d", "host=h password=*** dbname=d"),
+        ("args {'password': 's3c', 'user': 'u'}", "args {'password': '***', 'user': 'u'}"),
+        ('failed: "mysql://u:s3c@h/db" refused', 'failed: "mysql://u:***@h/db" refused'),
+        ("passwordless=1 and pwdx=2", "passwordless=1 and pwdx=2"),
+    ],
+)
+def test_masking_covers_query_parameters_free_text_and_unencoded_at(text: str, masked: str) -> None:
+    assert mask_passwords(text) == masked
+    assert mask_passwords(masked) == masked
 
 
 def test_every_event_reaches_the_audit_file_masked(tmp_path: Path) -> None:

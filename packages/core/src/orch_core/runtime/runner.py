@@ -26,7 +26,7 @@ from orch_core.errors import (
     VersionTableElsewhere,
 )
 from orch_core.runtime.context import MigrationContext, run_transaction
-from orch_core.runtime.engines import create_engine, is_missing
+from orch_core.runtime.engines import checked_url, database_engine, is_missing
 from orch_core.runtime.hook_calls import (
     after_step,
     attach_connection_hooks,
@@ -122,7 +122,7 @@ class DatabaseRunner:
     def engine(self) -> sa.Engine:
         """Return this database's engine, created on first use."""
         if self._engine is None:
-            self._engine = create_engine(self.config.url)
+            self._engine = database_engine(self.config)
             attach_connection_hooks(self._engine, self.hooks.project, self.config.name)
         return self._engine
 
@@ -134,7 +134,7 @@ class DatabaseRunner:
 
     def current(self) -> tuple[str, ...]:
         """Return the heads the database is at (none for a new database); creates nothing."""
-        if is_missing(self.config.url):
+        if is_missing(self.config):
             return ()
         with self.engine.connect() as conn:
             return self.recorder.current_heads(conn)
@@ -198,7 +198,7 @@ class DatabaseRunner:
     def render_sql(self, plan: Plan, write: Callable[[str], None]) -> None:
         """Write the SQL that applying plan would run, version-table changes included."""
         self._compile_all(plan)
-        name = sa.make_url(self.config.url).get_backend_name()
+        name = checked_url(self.config).get_backend_name()
         context = MigrationContext.offline(name, write)
         version_sql = self.recorder.version_sql(
             context.sa_dialect, context.dialect.statement_terminator
@@ -223,7 +223,7 @@ class DatabaseRunner:
         """Return the heads the database is at and what would make the next upgrade refuse
         to start (a step an earlier run left half done, a version table configured wrong):
         one connection, creates nothing."""
-        if is_missing(self.config.url):
+        if is_missing(self.config):
             return (), None
         with self.engine.connect() as conn:
             if not self.recorder.has_version_table(conn):
