@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-# `scheme://user:PASSWORD@host`: the password runs to the last `@` before a space or a quote, so
-# one with an `@` that was never percent-encoded is masked whole, not cut at its first `@`.
+# `scheme://user:PASSWORD@host`: the password runs to the last `@` before a space, a quote or the
+# query, so one with an `@` that was never percent-encoded is masked whole, not cut at its first.
 _PASSWORD_IN_URL = re.compile(
-    r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s'\"]*:)(?P<pw>[^\s'\"]*)@"
+    r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s'\"]*:)(?P<pw>[^\s'\"?#]*)@"
 )
 # `password=...`, `pwd=...`, `passwd=...` in a query string, a libpq DSN or a message, any case.
 _PASSWORD_PARAMETER = re.compile(
