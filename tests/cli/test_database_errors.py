@@ -27,6 +27,7 @@ def _project(tmp_path: Path, url: str) -> Path:
         ("mysql://u:pw@127.0.0.1/db", "install the package mysqlclient"),
         ("postgresql+psycopg://u:pw@127.0.0.1:abc/db", "the port is not a number"),
         ("mysql+pymysql://u:p@ss@127.0.0.1/db", "an `@` that is not percent-encoded"),
+        ("mysql+pymysql://u@127.0.0.1:1/db?nosuch=1", "unexpected keyword argument 'nosuch'"),
     ],
 )
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

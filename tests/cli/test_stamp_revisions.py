@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.cli.conftest import Invoke
+from tests.cli.conftest import Invoke, no_traceback
 from tests.support.databases import TestDatabase
 from tests.support.projects import Database, Script, write_project
 
@@ -60,3 +60,15 @@ def test_each_revision_goes_to_the_database_that_carries_it(
         }
     }
     assert (_versions(users), _versions(orders)) == (["u2"], ["o1"])
+
+
+def test_a_relative_stamp_is_a_target_not_an_option(
+    sqlite_database: TestDatabase, tmp_path: Path, orch: Invoke
+) -> None:
+    config = write_project(
+        tmp_path, {"users": [Script("a1")]}, {"users": Database(sqlite_database.url, ["users"])}
+    )
+    result = orch("--config", str(config), "stamp", "-1")
+    assert result.exit_code == 2, result.output
+    no_traceback(result)
+    assert "target '-1': the database is at base" in result.stderr

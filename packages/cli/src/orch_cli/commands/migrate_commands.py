@@ -281,4 +281,4 @@ def register(app: typer.Typer) -> None:
     relative_targets = {"ignore_unknown_options": True}
     app.command(context_settings=relative_targets)(upgrade)
     app.command(context_settings=relative_targets)(downgrade)
-    app.command()(stamp)
+    app.command(context_settings=relative_targets)(stamp)

@@ -6,6 +6,7 @@ is reported as such, naming the database, and goes to the audit."""
 
 from __future__ import annotations
 
+import inspect
 from types import MappingProxyType
 
 import sqlalchemy as sa
@@ -89,9 +90,25 @@ def create_engine(url: str | sa.URL) -> sa.Engine:
 
 def database_engine(database: DatabaseConfig) -> sa.Engine:
     """Return the database's engine; its url checked, a failure to connect naming it."""
-    engine = create_engine(checked_url(database))
+    url = checked_url(database)
+    engine = create_engine(url)
+    _check_driver_arguments(engine, database.name)
     sa.event.listen(engine, "handle_error", _ConnectFailure(database.name))
     return engine
+
+
+def _check_driver_arguments(engine: sa.Engine, database: str) -> None:
+    """Refuse a url whose query gives the driver an argument its connect() does not take."""
+    try:
+        signature = inspect.signature(engine.dialect.loaded_dbapi.connect)
+    except (TypeError, ValueError):  # a function written in C: the driver will say
+        return
+    args, kwargs = engine.dialect.create_connect_args(engine.url)
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        reason = f"the driver of {engine.url.drivername!r} refuses the url's arguments ({exc})"
+        raise BadDatabaseUrl(database, reason) from None
 
 
 class _ConnectFailure:
