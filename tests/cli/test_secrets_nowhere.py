@@ -37,6 +37,7 @@ SWEEP = [
     ("current", "--json"),
     ("--log-format", "json", "-v", "current"),
     ("upgrade", "base:a1", "--sql"),
+    ("upgrade", "heads", "--sql"),
     ("upgrade", "heads", "--dry-run", "--json"),
     ("verify",),
     ("stamp", "--db", "main", "a2", "--json"),

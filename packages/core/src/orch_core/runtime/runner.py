@@ -195,6 +195,19 @@ class DatabaseRunner:
         self.log.info(Event.STAMP_APPLIED, before=list(before), after=list(after))
         return DatabaseResult(self.config.name, before, after, ())
 
+    def _render_step(self, function: Callable[[], object], step: Step) -> None:
+        """Run a step's function offline; a script that fails there is the step's failure."""
+        try:
+            function()
+        except OrchError:
+            raise
+        except Exception as exc:
+            # e.g. a script reading op.get_bind()'s engine: --sql connects to no database.
+            reason = (
+                f"while writing its SQL (no database is connected): {type(exc).__name__}: {exc}"
+            )
+            raise MigrationFailed(self.config.name, step.revision, step.direction, reason) from exc
+
     def render_sql(self, plan: Plan, write: Callable[[str], None]) -> None:
         """Write the SQL that applying plan would run, version-table changes included."""
         self._compile_all(plan)
@@ -210,7 +223,7 @@ class DatabaseRunner:
             write(f"\n-- {'Running' if step.direction == 'up' else 'Reverting'} {step.revision}")
             module = self.loader.load(self._script(step), step_context, self.x_arguments)
             with step_context.transaction(module.transactional):
-                module.function(step.direction)()
+                self._render_step(module.function(step.direction), step)
                 for text in version_sql.statements(step.deletes, step.inserts, step.updates):
                     write(text)
 
