@@ -35,6 +35,7 @@ def test_masking() -> None:
         ("args {'password': 's3c', 'user': 'u'}", "args {'password': '***', 'user': 'u'}"),
         ('failed: "mysql://u:s3c@h/db" refused', 'failed: "mysql://u:***@h/db" refused'),
         ("passwordless=1 and pwdx=2", "passwordless=1 and pwdx=2"),
+        ("dsn host=h password=a;b,c)d' port=1", "dsn host=h password=*** port=1"),
     ],
 )
 def test_masking_covers_query_parameters_free_text_and_unencoded_at(text: str, masked: str) -> None:

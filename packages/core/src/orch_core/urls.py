@@ -11,7 +11,7 @@ _PASSWORD_IN_URL = re.compile(
 )
 # `password=...`, `pwd=...`, `passwd=...` in a query string, a libpq DSN or a message, any case.
 _PASSWORD_PARAMETER = re.compile(
-    r"(?P<head>(?<![A-Za-z0-9_])(?:password|passwd|pwd)\s*=\s*)(?P<pw>[^&\s'\",;)]*)",
+    r"(?P<head>(?<![A-Za-z0-9_])(?:password|passwd|pwd)\s*=\s*)(?P<pw>[^&\s\"]*)",
     re.IGNORECASE,
 )
 # The same as a mapping's item, as a dict's repr shows it: `'password': 'secret'`.
