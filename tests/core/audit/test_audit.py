@@ -70,6 +70,25 @@ def test_every_event_reaches_the_audit_file_masked(tmp_path: Path) -> None:
     assert "s3cret" not in shown
 
 
+def test_an_error_object_and_lists_are_masked_in_every_format(tmp_path: Path) -> None:
+    audit_path = tmp_path / "audit.jsonl"
+    stream = io.StringIO()
+    audit = configure_logging("json", verbosity=1, audit_log=audit_path, stream=stream)
+    try:
+        log = structlog.get_logger("orch")
+        failure = RuntimeError("boom at mysql://u:s3cret@h/d?x=1")
+        log.error(Event.MIGRATION_FAILED, error=failure, urls=["postgresql://h/d?PWD=s3cret"])
+    finally:
+        assert audit is not None
+        audit.close()
+        structlog.reset_defaults()
+    written = stream.getvalue() + audit_path.read_text()
+    assert "s3cret" not in written
+    event = json.loads(audit_path.read_text())
+    assert event["error"] == "boom at mysql://u:***@h/d?x=1"
+    assert event["urls"] == ["postgresql://h/d?PWD=***"]
+
+
 def test_json_format_prints_json_lines(tmp_path: Path) -> None:
     stream = io.StringIO()
     configure_logging("json", verbosity=0, audit_log=None, stream=stream)

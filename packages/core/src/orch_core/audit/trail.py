@@ -35,7 +35,7 @@ def _masked(value: object) -> object:
     if isinstance(value, str):
         return mask_passwords(value)
     if isinstance(value, BaseException):  # rendered with str() by every format
-        return mask_passwords(f"{type(value).__name__}: {value}")
+        return mask_passwords(str(value))
     if isinstance(value, list | tuple):
         return [_masked(item) for item in value]
     if isinstance(value, dict):
