@@ -4,6 +4,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 import structlog
 
 from orch_core.audit.events import Event
@@ -18,6 +19,28 @@ def test_masking() -> None:
     assert mask_passwords("mysql+pymysql://root@h/db") == "mysql+pymysql://root@h/db"
     both = "from mysql://a:one@h/x to postgresql://b:two@h/y"
     assert mask_passwords(both) == "from mysql://a:***@h/x to postgresql://b:***@h/y"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("mysql://u:p@ss/w:rd@h:3306/db", "mysql://u:***@h:3306/db"),
+        (
+            "postgresql://h/db?user=u&PassWord=s3c&ssl=1",
+            "postgresql://h/db?user=u&PassWord=***&ssl=1",
+        ),
+        ("postgresql://h/db?pwd=s3c", "postgresql://h/db?pwd=***"),
+        ("mssql://h/db?PASSWD=s3c", "mssql://h/db?PASSWD=***"),
+        ("host=h password=s3c dbname=d", "host=h password=*** dbname=d"),
+        ("args {'password': 's3c', 'user': 'u'}", "args {'password': '***', 'user': 'u'}"),
+        ('failed: "mysql://u:s3c@h/db" refused', 'failed: "mysql://u:***@h/db" refused'),
+        ("passwordless=1 and pwdx=2", "passwordless=1 and pwdx=2"),
+        ("dsn host=h password=a;b,c)d' port=1", "dsn host=h password=*** port=1"),
+    ],
+)
+def test_masking_covers_query_parameters_free_text_and_unencoded_at(text: str, masked: str) -> None:
+    assert mask_passwords(text) == masked
+    assert mask_passwords(masked) == masked
 
 
 def test_every_event_reaches_the_audit_file_masked(tmp_path: Path) -> None:
@@ -45,6 +68,25 @@ def test_every_event_reaches_the_audit_file_masked(tmp_path: Path) -> None:
     assert "migration.failed" in shown  # errors reach people
     assert "db.started" not in shown  # info only with -v
     assert "s3cret" not in shown
+
+
+def test_an_error_object_and_lists_are_masked_in_every_format(tmp_path: Path) -> None:
+    audit_path = tmp_path / "audit.jsonl"
+    stream = io.StringIO()
+    audit = configure_logging("json", verbosity=1, audit_log=audit_path, stream=stream)
+    try:
+        log = structlog.get_logger("orch")
+        failure = RuntimeError("boom at mysql://u:s3cret@h/d?x=1")
+        log.error(Event.MIGRATION_FAILED, error=failure, urls=["postgresql://h/d?PWD=s3cret"])
+    finally:
+        assert audit is not None
+        audit.close()
+        structlog.reset_defaults()
+    written = stream.getvalue() + audit_path.read_text()
+    assert "s3cret" not in written
+    event = json.loads(audit_path.read_text())
+    assert event["error"] == "boom at mysql://u:***@h/d?x=1"
+    assert event["urls"] == ["postgresql://h/d?PWD=***"]
 
 
 def test_json_format_prints_json_lines(tmp_path: Path) -> None:

@@ -71,6 +71,14 @@ _ADVICE: Mapping[type[Exception], _Advice] = MappingProxyType(
             "give --shard I/N with I from 0 to N-1, or --shards N (or ORCH_SHARDS) inside a "
             "Kubernetes Indexed Job"
         ),
+        core.BadDatabaseUrl: _Advice(
+            "fix the url named above (or its ${VAR}), or install the driver it names",
+            code="bad_database_url",
+        ),
+        core.DatabaseUnreachable: _Advice(
+            "check the database URL in the config (or its ${VAR}) and that the server is running",
+            code="database_unreachable",
+        ),
         core.ScriptError: _Advice("fix the revision script named above", code="script_error"),
         core.NotAtHeads: _Advice(
             "upgrade the database to its heads first (`orch upgrade --db NAME heads`)",
@@ -149,13 +157,17 @@ def describe(exc: BaseException) -> CliError:
 
 
 def _database_error(exc: BaseException) -> CliError | None:
-    """Describe a database that cannot be reached, without importing SQLAlchemy needlessly."""
+    """Describe what a database answered, without importing SQLAlchemy needlessly.
+
+    A failure to connect is DatabaseUnreachable, raised where the database's name is known;
+    what is left is the database's own answer to a statement, told as it is."""
     sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
-    if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.OperationalError):
+    if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.DBAPIError):
         return None
-    reason = mask_passwords(str(getattr(exc, "orig", exc))).strip().splitlines()[0]
-    hint = "check the database URL in the config (or its ${VAR}) and that the server is running"
-    return CliError("database_unreachable", f"cannot connect: {reason}", hint, EXIT_BAD_INPUT)
+    reason = mask_passwords(str(getattr(exc, "orig", None) or exc)).strip()
+    message = f"the database answered: {reason.splitlines()[0] if reason else type(exc).__name__}"
+    hint = "the database's own message is above; the version table says where it stopped"
+    return CliError("database_error", message, hint, EXIT_FAILED)
 
 
 def _code(exc: BaseException) -> str:

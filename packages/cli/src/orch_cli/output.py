@@ -1,4 +1,7 @@
-"""Print command results: a JSON document, an aligned table on a terminal, plain lines otherwise."""
+"""Print command results: a JSON document, an aligned table on a terminal, plain lines otherwise.
+
+Everything printed here has its passwords masked: a URL, a note quoting a script's error, SQL.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +12,24 @@ from typing import Any
 
 import typer
 
+from orch_core.urls import mask_passwords
+
 
 def emit_json(document: dict[str, Any]) -> None:
     """Print one JSON document on stdout, and nothing else there."""
-    typer.echo(json.dumps(document, indent=2, default=str))
+    typer.echo(mask_passwords(json.dumps(document, indent=2, default=str)))
 
 
 def line(text: str = "") -> None:
     """Print one line of human output."""
-    typer.echo(text)
+    typer.echo(mask_passwords(text))
 
 
 def lines(texts: Iterable[str]) -> None:
     """Print many lines of human output at once (history of 10,000 revisions: one write)."""
     text = "\n".join(texts)
     if text:
-        typer.echo(text)
+        typer.echo(mask_passwords(text))
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -98,6 +98,27 @@ class UnknownDialect(OrchError):
         self.name = name
 
 
+class BadDatabaseUrl(OrchError):
+    """A database's url cannot be used: not a URL, a bad port, an unknown dialect, no driver."""
+
+    def __init__(self, database: str, reason: str, package: str | None = None) -> None:
+        self.database = database
+        self.key = f"databases.{database}.url"
+        self.reason = reason
+        self.package = package
+        install = f"; install the package {package}" if package else ""
+        super().__init__(f"{self.key}: {reason}{install}")
+
+
+class DatabaseUnreachable(OrchError):
+    """A database's server could not be connected to: refused, unknown host, authentication."""
+
+    def __init__(self, database: str, reason: str) -> None:
+        self.database = database
+        self.reason = reason
+        super().__init__(f"cannot connect to database {database}: {reason}")
+
+
 class OperationError(OrchError):
     """An operation could not run; carries the operation, the table and the revision."""
 

@@ -4,9 +4,31 @@ from __future__ import annotations
 
 import re
 
-_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@")
+# `scheme://user:PASSWORD@host`: the password runs to the last `@` before a space, a quote or the
+# query, so one with an `@` that was never percent-encoded is masked whole, not cut at its first.
+_PASSWORD_IN_URL = re.compile(
+    r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s'\"]*:)(?P<pw>[^\s'\"?#]*)@"
+)
+# `password=...`, `pwd=...`, `passwd=...` in a query string, a libpq DSN or a message, any case.
+_PASSWORD_PARAMETER = re.compile(
+    r"(?P<head>(?<![A-Za-z0-9_])(?:password|passwd|pwd)\s*=\s*)(?P<pw>[^&\s\"]*)",
+    re.IGNORECASE,
+)
+# The same as a mapping's item, as a dict's repr shows it: `'password': 'secret'`.
+_PASSWORD_ITEM = re.compile(
+    r"(?P<head>['\"](?:password|passwd|pwd)['\"]\s*:\s*)(?P<pw>'[^']*'|\"[^\"]*\")",
+    re.IGNORECASE,
+)
+MASK = "***"
 
 
 def mask_passwords(text: str) -> str:
-    """Return text (a URL, a message, a log value) with every URL's password replaced by ***."""
-    return _PASSWORD_IN_URL.sub(r"\g<head>***@", text)
+    """Return text (a URL, a message, a log value) with every password in it replaced by ***.
+
+    Covers a URL's user:password part, `password=`/`pwd=`/`passwd=` parameters (in a URL's
+    query or in free text, any case) and `'password': '...'` items of a printed mapping."""
+    if not text:
+        return text
+    text = _PASSWORD_IN_URL.sub(rf"\g<head>{MASK}@", text)
+    text = _PASSWORD_PARAMETER.sub(rf"\g<head>{MASK}", text)
+    return _PASSWORD_ITEM.sub(rf"\g<head>'{MASK}'", text)

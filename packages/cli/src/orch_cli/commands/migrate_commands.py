@@ -213,8 +213,11 @@ def _run_with_progress(
 
 def stamp(
     ctx: typer.Context,
-    target: str = typer.Argument(
-        ..., help="The revision(s) to record, or base.", autocompletion=target_names
+    revisions: list[str] = typer.Argument(
+        ...,
+        help="The revisions to record (several: each in the database that carries it), or base.",
+        autocompletion=target_names,
+        metavar="REVISION...",
     ),
     db: list[str] = DB,
     all_dbs: bool = ALL_DBS,
@@ -227,6 +230,7 @@ def stamp(
         project = load_project(ctx)
         _prepare_run(ctx, project)
         databases = [database.name for database in project.select(db, all_dbs)]
+        target = " ".join(revisions)  # the graph's target parser reads several, space-separated
         for name, result in api.stamp(project, target, databases=databases, purge=purge).items():
             stamped[name] = {"before": list(result.before), "after": list(result.after)}
             if not as_json:
@@ -241,4 +245,4 @@ def register(app: typer.Typer) -> None:
     relative_targets = {"ignore_unknown_options": True}
     app.command(context_settings=relative_targets)(upgrade)
     app.command(context_settings=relative_targets)(downgrade)
-    app.command()(stamp)
+    app.command(context_settings=relative_targets)(stamp)

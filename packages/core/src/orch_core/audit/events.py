@@ -13,6 +13,7 @@ class Event(StrEnum):
     DB_STARTED = "db.started"
     DB_FINISHED = "db.finished"
     DB_SKIPPED = "db.skipped"
+    DB_UNREACHABLE = "db.unreachable"
     LOCK_WAITING = "lock.waiting"
     LOCK_ACQUIRED = "lock.acquired"
     LOCK_RELEASED = "lock.released"

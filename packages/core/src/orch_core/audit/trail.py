@@ -24,11 +24,23 @@ LogFormat = Literal["console", "json"]
 
 
 def _mask(_logger: object, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Mask the password of any URL in any string field."""
+    """Mask every password in every field: URLs, `password=` parameters, an error's text."""
     for key, value in event.items():
-        if isinstance(value, str) and "://" in value:
-            event[key] = mask_passwords(value)
+        if key != "exc_info":  # structlog renders the exception itself from it
+            event[key] = _masked(value)
     return event
+
+
+def _masked(value: object) -> object:
+    if isinstance(value, str):
+        return mask_passwords(value)
+    if isinstance(value, BaseException):  # rendered with str() by every format
+        return mask_passwords(str(value))
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    return value
 
 
 class _Identity:

@@ -18,10 +18,10 @@ from orch_core.autogenerate.comparison import compare_metadata
 from orch_core.autogenerate.options import Filters
 from orch_core.autogenerate.targets import ComparisonTarget, comparison_target
 from orch_core.config import DatabaseConfig
+from orch_core.errors import DatabaseUnreachable
 from orch_core.project import Project
 from orch_core.runtime.engines import is_missing
 from orch_core.runtime.runner import DatabaseRunner
-from orch_core.urls import mask_passwords
 
 
 @dataclass(frozen=True)
@@ -72,16 +72,17 @@ def check_database(
         # Detached: a fleet's reflected schemas are freed as each database is done.
         drift = tuple(change.detached() for change in compare_database(runner, target))
         return DatabaseCheck(database.name, runner.url, (), drift, compared=True)
-    except sa.exc.OperationalError as exc:
-        reason = mask_passwords(str(exc.orig or exc)).strip().splitlines()[0]
-        return DatabaseCheck(database.name, runner.url, (), (), False, f"cannot connect: {reason}")
+    except DatabaseUnreachable as exc:
+        return DatabaseCheck(
+            database.name, runner.url, (), (), False, f"cannot connect: {exc.reason}"
+        )
     finally:
         runner.dispose()
 
 
 def compare_database(runner: DatabaseRunner, target: ComparisonTarget) -> list[Change]:
     """Return the differences between the target's models and the runner's database."""
-    if is_missing(runner.config.url):
+    if is_missing(runner.config):
         # Never created: every model table is missing. Compare against an empty database
         # in memory rather than create the file.
         engine = sa.create_engine("sqlite://")

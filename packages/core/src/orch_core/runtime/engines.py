@@ -1,32 +1,129 @@
-"""SQLAlchemy engines as orch needs them: each database's own set-up comes from its dialect."""
+"""SQLAlchemy engines as orch needs them: each database's own set-up comes from its dialect.
+
+A url that cannot work (not a URL, a port that is not a number, an unknown dialect, a driver
+that is not installed) is refused naming the database's key; a server that cannot be reached
+is reported as such, naming the database, and goes to the audit."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import inspect
+from types import MappingProxyType
 
+import sqlalchemy as sa
+import structlog
+
+from orch_core.audit.events import Event
+from orch_core.config import DatabaseConfig
 from orch_core.dialects import REGISTRY, Dialect
+from orch_core.errors import BadDatabaseUrl, DatabaseUnreachable
+from orch_core.urls import mask_passwords
+
+# The package to install for a driver module SQLAlchemy could not import.
+_DRIVER_PACKAGES = MappingProxyType(
+    {
+        "MySQLdb": "mysqlclient",
+        "pymysql": "PyMySQL",
+        "mysql": "mysql-connector-python",
+        "mariadb": "mariadb",
+        "psycopg": "psycopg[binary]",
+        "psycopg2": "psycopg2-binary",
+        "pg8000": "pg8000",
+        "asyncpg": "asyncpg",
+        "oracledb": "oracledb",
+        "cx_Oracle": "cx_Oracle",
+        "pyodbc": "pyodbc",
+        "pymssql": "pymssql",
+    }
+)
+_URL_FORM = "dialect+driver://user@host:port/database"
 
 
 def _dialect(url: sa.URL) -> Dialect | None:
-    # Only databases with a module of their own set anything up; the rest (and a URL no
-    # driver answers to) go to SQLAlchemy as they are, which reports what is wrong.
+    # Only databases with a module of their own set anything up; the rest go to SQLAlchemy.
     return REGISTRY.get(url.get_backend_name())
 
 
-def is_missing(url: str) -> bool:
-    """Return whether connecting to url would create the database (a SQLite file not there).
+def checked_url(database: DatabaseConfig) -> sa.URL:
+    """Return the database's url parsed, its dialect and driver loadable, or BadDatabaseUrl."""
+    try:
+        url = sa.make_url(database.url)
+    except ValueError:  # SQLAlchemy's int() of the port
+        raise BadDatabaseUrl(database.name, "the port is not a number") from None
+    except sa.exc.ArgumentError:
+        raise BadDatabaseUrl(database.name, f"not a database URL ({_URL_FORM})") from None
+    if url.host is not None and "@" in url.host:
+        raise BadDatabaseUrl(
+            database.name,
+            "the password holds an `@` that is not percent-encoded: write it %40, or take the "
+            "password from a ${VAR}, which orch encodes",
+        )
+    try:
+        url.get_dialect().import_dbapi()
+    except sa.exc.NoSuchModuleError:
+        reason = f"SQLAlchemy has no dialect {url.drivername!r} ({_URL_FORM})"
+        raise BadDatabaseUrl(database.name, reason) from None
+    except ImportError as exc:
+        module = (exc.name or "").split(".")[0] or "?"
+        reason = f"the driver of {url.drivername!r} is not installed (no module {module!r})"
+        raise BadDatabaseUrl(database.name, reason, _DRIVER_PACKAGES.get(module, module)) from None
+    return url
+
+
+def is_missing(database: DatabaseConfig) -> bool:
+    """Return whether connecting to the database would create it (a SQLite file not there).
 
     A command that only reads (current, status, verify, --dry-run, --sql) sees such a database
     as empty instead, and leaves nothing behind."""
-    parsed = sa.make_url(url)
-    dialect = _dialect(parsed)
-    return dialect is not None and dialect.is_missing is not None and dialect.is_missing(parsed)
+    url = checked_url(database)
+    dialect = _dialect(url)
+    return dialect is not None and dialect.is_missing is not None and dialect.is_missing(url)
 
 
-def create_engine(url: str) -> sa.Engine:
+def create_engine(url: str | sa.URL) -> sa.Engine:
     """Return an engine for url, made as its dialect asks (SQLite: transactional DDL)."""
     parsed = sa.make_url(url)
     dialect = _dialect(parsed)
     if dialect is not None and dialect.create_engine is not None:
         return dialect.create_engine(parsed)
     return sa.create_engine(parsed)
+
+
+def database_engine(database: DatabaseConfig) -> sa.Engine:
+    """Return the database's engine; its url checked, a failure to connect naming it."""
+    url = checked_url(database)
+    engine = create_engine(url)
+    _check_driver_arguments(engine, database.name)
+    sa.event.listen(engine, "handle_error", _ConnectFailure(database.name))
+    return engine
+
+
+def _check_driver_arguments(engine: sa.Engine, database: str) -> None:
+    """Refuse a url whose query gives the driver an argument its connect() does not take."""
+    try:
+        signature = inspect.signature(engine.dialect.loaded_dbapi.connect)
+    except (TypeError, ValueError):  # a function written in C: the driver will say
+        return
+    args, kwargs = engine.dialect.create_connect_args(engine.url)
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        reason = f"the driver of {engine.url.drivername!r} refuses the url's arguments ({exc})"
+        raise BadDatabaseUrl(database, reason) from None
+
+
+class _ConnectFailure:
+    """Turn an error while connecting into DatabaseUnreachable, and tell the audit."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+
+    def __call__(self, context: sa.engine.ExceptionContext) -> None:
+        # Only a failure to connect has no connection; any other error is the database's own
+        # answer to a statement (a table that exists, a lock wait) and is reported as that.
+        if context.connection is not None or context.is_pre_ping:
+            return
+        error = context.original_exception
+        reason = mask_passwords(str(error)).strip().splitlines()[0] if str(error) else ""
+        log = structlog.get_logger("orch").bind(database=self.database)
+        log.info(Event.DB_UNREACHABLE, error=reason or type(error).__name__)
+        raise DatabaseUnreachable(self.database, reason or type(error).__name__) from error

@@ -21,6 +21,7 @@ from orch_core.errors import VersionTableMismatch
 from orch_core.runtime.driver_statements import DriverStatement
 from orch_core.runtime.offline import render_statement
 from orch_core.runtime.recorder_statements import RecorderStatements, recorder_statements
+from orch_core.urls import mask_passwords
 
 # What a history row records: a step one way or the other, or a stamp (no script ran).
 RunKind = Literal["up", "down", "stamp"]
@@ -184,7 +185,10 @@ class Recorder:
         if record is None:
             return
         # vars(), not dataclasses.asdict(): the values are flat, and asdict deep-copies each.
-        record.execute(connection, {**vars(entry), "duration_ms": entry.duration_ms})
+        values = {**vars(entry), "duration_ms": entry.duration_ms}
+        for key in ("error", "statement"):  # a script's error may quote a URL with its password
+            values[key] = values[key] and mask_passwords(values[key])
+        record.execute(connection, values)
 
     def _statements(self, connection: sa.Connection) -> RecorderStatements:
         return recorder_statements(self.version, self.history, connection.dialect)

@@ -26,7 +26,7 @@ from orch_core.errors import (
 )
 from orch_core.runtime.cancel import StatementHandle, cancel_statement, statement_handle
 from orch_core.runtime.context import MigrationContext, run_transaction
-from orch_core.runtime.engines import create_engine, is_missing
+from orch_core.runtime.engines import checked_url, database_engine, is_missing
 from orch_core.runtime.failures import failing_statement, failure_reason
 from orch_core.runtime.hook_calls import (
     after_step,
@@ -131,7 +131,7 @@ class DatabaseRunner:
     def engine(self) -> sa.Engine:
         """Return this database's engine, created on first use."""
         if self._engine is None:
-            self._engine = create_engine(self.config.url)
+            self._engine = database_engine(self.config)
             attach_connection_hooks(self._engine, self.hooks.project, self.config.name)
             if self.config.schema is not None:
                 attach_search_path(self._engine, self.config.schema)
@@ -145,7 +145,7 @@ class DatabaseRunner:
 
     def current(self) -> tuple[str, ...]:
         """Return the heads the database is at (none for a new database); creates nothing."""
-        if is_missing(self.config.url):
+        if is_missing(self.config):
             return ()
         with self.engine.connect() as conn:
             return self.recorder.current_heads(conn)
@@ -227,10 +227,23 @@ class DatabaseRunner:
         self.log.info(Event.STAMP_APPLIED, before=list(before), after=list(after))
         return DatabaseResult(self.config.name, before, after, ())
 
+    def _render_step(self, function: Callable[[], object], step: Step) -> None:
+        """Run a step's function offline; a script that fails there is the step's failure."""
+        try:
+            function()
+        except OrchError:
+            raise
+        except Exception as exc:
+            # e.g. a script reading op.get_bind()'s engine: --sql connects to no database.
+            reason = (
+                f"while writing its SQL (no database is connected): {type(exc).__name__}: {exc}"
+            )
+            raise MigrationFailed(self.config.name, step.revision, step.direction, reason) from exc
+
     def render_sql(self, plan: Plan, write: Callable[[str], None]) -> None:
         """Write the SQL that applying plan would run, version-table changes included."""
         self._compile_all(plan)
-        name = sa.make_url(self.config.url).get_backend_name()
+        name = checked_url(self.config).get_backend_name()
         context = MigrationContext.offline(name, write)
         version_sql = self.recorder.version_sql(
             context.sa_dialect, context.dialect.statement_terminator
@@ -243,7 +256,7 @@ class DatabaseRunner:
             write(f"\n-- {'Running' if step.direction == 'up' else 'Reverting'} {step.revision}")
             module = self.loader.load(self._script(step), step_context, self.x_arguments)
             with step_context.transaction(module.transactional):
-                module.function(step.direction)()
+                self._render_step(module.function(step.direction), step)
                 for text in version_sql.statements(step.deletes, step.inserts, step.updates):
                     write(text)
 
@@ -272,7 +285,7 @@ class DatabaseRunner:
         """Return the heads the database is at and what would make the next upgrade refuse
         to start (a step an earlier run left half done, a version table configured wrong):
         one connection, creates nothing."""
-        if is_missing(self.config.url):
+        if is_missing(self.config):
             return (), None
         with self.engine.connect() as conn:
             if not self.recorder.has_version_table(conn):

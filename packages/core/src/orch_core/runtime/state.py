@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from orch_core.config import DatabaseConfig
-from orch_core.errors import OrchError
+from orch_core.errors import DatabaseUnreachable, OrchError
 from orch_core.project import Project
 from orch_core.runtime.runner import DatabaseRunner
 
@@ -58,7 +56,7 @@ def read_states(project: Project, databases: Sequence[DatabaseConfig]) -> list[D
         runner = DatabaseRunner(database, project.view(database))
         try:
             states.append(read_state(runner))
-        except sa.exc.OperationalError as exc:
+        except DatabaseUnreachable as exc:
             states.append(DatabaseState(database.name, runner.url, (), (), (), error=exc))
         finally:
             runner.dispose()

@@ -32,7 +32,7 @@ class ScriptDrift:
 
 def verify_scripts(runner: DatabaseRunner) -> list[ScriptDrift]:
     """Return the applied revisions whose script changed, vanished, is unknown, or unchecked."""
-    if is_missing(runner.config.url):
+    if is_missing(runner.config):
         return []
     with runner.engine.connect() as conn:
         hashes = _applied_hashes(runner, conn)
