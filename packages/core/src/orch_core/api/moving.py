@@ -28,8 +28,7 @@ def plan(
     databases: Sequence[str] | None = None,
 ) -> dict[str, Plan]:
     """Return, per database the target concerns, the steps a run would take; moves nothing."""
-    hand_events_to_logging()
-    return Orchestrator(project).plan(databases_named(project, databases), direction, target)
+    return _orchestrator(project).plan(databases_named(project, databases), direction, target)
 
 
 def upgrade(
@@ -53,11 +52,10 @@ def upgrade(
     with_deps: also upgrade the databases outside the selection whose revisions it needs
     (without it, such a run is refused with DependencyNotMet).
     processes=False keeps every database in this process (threads only)."""
-    hand_events_to_logging()
-    orchestrator = Orchestrator(project, x_arguments=x_arguments, processes=processes)
     chosen = databases_named(project, databases)
     if with_deps:
         chosen = with_providers(project, chosen)
+    orchestrator = _orchestrator(project, x_arguments, processes)
     return orchestrator.run(
         chosen,
         "up",
@@ -83,9 +81,8 @@ def downgrade(
 ) -> RunSummary:
     """Downgrade the databases (default: all) to target and return what happened to each
     (the keywords as for upgrade)."""
-    hand_events_to_logging()
-    orchestrator = Orchestrator(project, x_arguments=x_arguments, processes=processes)
     chosen = databases_named(project, databases)
+    orchestrator = _orchestrator(project, x_arguments, processes)
     return orchestrator.run(
         chosen,
         "down",
@@ -95,6 +92,14 @@ def downgrade(
         canary=canary,
         max_failures=max_failures,
     )
+
+
+def _orchestrator(
+    project: Project, x_arguments: Sequence[str] = (), processes: bool = True
+) -> Orchestrator:
+    """Return a run's orchestrator, its events handed to logging unless the program chose."""
+    hand_events_to_logging()
+    return Orchestrator(project, x_arguments=x_arguments, processes=processes)
 
 
 def stamp(
@@ -108,8 +113,7 @@ def stamp(
 
     purge: ignore the version rows that are there. Databases are stamped one after another;
     an error stops at the database it happened in."""
-    hand_events_to_logging()
-    orchestrator = Orchestrator(project)
+    orchestrator = _orchestrator(project)
     chosen = databases_named(project, databases)
     stamped = {}
     for name, local in orchestrator.targets(chosen, target, "stamp").items():
