@@ -19,6 +19,7 @@ from orch_core.audit.identity import current_identity
 from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.config.hooks import VersionStep, load_database_hooks
 from orch_core.errors import (
+    ConfigError,
     MigrationFailed,
     OrchError,
     PartialMigrationPending,
@@ -270,10 +271,12 @@ class DatabaseRunner:
             found: object = hook() if hook is not None else None
             if found is None and self._models is not None and service is not None:
                 found = self._models(service)
-            if isinstance(found, sa.MetaData | None):
-                self._target_metadata[service] = found
-            else:  # a sequence of MetaData, as Alembic allows: the first names things
-                self._target_metadata[service] = next(iter(found), None)  # type: ignore[call-overload]
+            if isinstance(found, Sequence):  # several MetaData, as Alembic allows: the first
+                found = found[0] if found else None
+            if found is not None and not isinstance(found, sa.MetaData):
+                kind = type(found).__name__
+                raise ConfigError(f"target_metadata() returned a {kind}, not a MetaData", None)
+            self._target_metadata[service] = found
         return self._target_metadata[service]
 
     def _compile_all(self, plan: Plan) -> None:
