@@ -104,10 +104,16 @@ _ADVICE: Mapping[type[Exception], _Advice] = MappingProxyType(
             "lock_timeout",
         ),
         core.PartialMigrationPending: _Advice(
-            "check the database's schema against that revision; once it is consistent, record "
-            "where it is with `orch stamp --db NAME REVISION`, then upgrade again",
+            "once its cause is fixed, `orch upgrade --resume --db NAME` runs the rest of the "
+            "step; or check the database's schema against that revision, record where it is "
+            "with `orch stamp --db NAME REVISION`, then upgrade again",
             EXIT_FAILED,
             "partial_migration",
+        ),
+        core.ResumeRefused: _Advice(
+            "check the database's schema against that revision; once it is consistent, record "
+            "where it is with `orch stamp --db NAME REVISION`, then upgrade again",
+            code="resume_refused",
         ),
         core.MigrationFailed: _Advice(
             "the version table shows where the database stopped; fix the script and run again",

@@ -38,7 +38,13 @@ def _database_document(outcome: DatabaseOutcome) -> dict[str, object]:
     error = None
     if outcome.error is not None:
         described = describe(outcome.error)
-        error = {"code": described.code, "message": described.message, "hint": described.hint}
+        error = {
+            "code": described.code,
+            "message": described.message,
+            "hint": described.hint,
+            # Of a step left half done: how many of its statements completed (None: unknown).
+            "statements_done": getattr(outcome.error, "statements_done", None),
+        }
     return {
         "outcome": outcome.outcome.value,
         "started": outcome.started,
@@ -51,6 +57,7 @@ def _database_document(outcome: DatabaseOutcome) -> dict[str, object]:
                 "direction": DIRECTION_WORDS[step.direction],
                 "outcome": step.outcome,
                 "duration_ms": step.duration_ms,
+                "statements_skipped": step.statements_skipped,
             }
             for step in outcome.steps
         ],

@@ -211,7 +211,9 @@ class MigrationFailed(OrchError):
         *,
         statement: str | None = None,
         partial: bool = False,
+        statements_done: int | None = None,
     ) -> None:
+        """statements_done: of a step left half done, how many of its statements completed."""
         super().__init__(f"{database}: {direction}grade of {revision} failed: {reason}")
         self.database = database
         self.revision = revision
@@ -219,6 +221,7 @@ class MigrationFailed(OrchError):
         self.reason = reason
         self.statement = statement
         self.partial = partial
+        self.statements_done = statements_done
 
 
 class PartialMigrationPending(OrchError):
@@ -231,17 +234,51 @@ class PartialMigrationPending(OrchError):
         statement: str | None,
         error: str,
         leftovers: tuple[str, ...] = (),
+        *,
+        statements_done: int | None = None,
     ) -> None:
+        """statements_done: how many of the step's statements completed (None: not recorded,
+        by an orch older than `--resume`)."""
         found = f"; found: {', '.join(leftovers)}" if leftovers else ""
+        done = (
+            f"; {statements_done} of its statements completed, `--resume` runs the rest"
+            if statements_done is not None
+            else ""
+        )
         super().__init__(
             f"{database}: revision {revision} failed part-way in an earlier run ({error}); "
-            f"its DDL may be half applied{found}"
+            f"its DDL may be half applied{found}{done}"
         )
         self.database = database
         self.revision = revision
         self.statement = statement
         self.error = error
         self.leftovers = leftovers  # what the step visibly left behind (INVALID indexes)
+        self.statements_done = statements_done
+
+
+class ResumeRefused(OrchError):
+    """`--resume` cannot soundly run the rest of a half-done step on a database."""
+
+    def __init__(self, database: str, revision: str | None, reason: str) -> None:
+        named = f"revision {revision}" if revision else "no revision"
+        super().__init__(f"{database}: cannot resume {named}: {reason}")
+        self.database = database
+        self.revision = revision
+        self.reason = reason
+
+
+class ResumeDiverged(OrchError):
+    """A resumed step's script ran other statements than the ones its earlier run completed."""
+
+    def __init__(self, database: str, revision: str, found: str) -> None:
+        super().__init__(
+            f"{database}: resuming revision {revision}: {found}; resuming needs a script that "
+            "issues the same statements in the same order"
+        )
+        self.database = database
+        self.revision = revision
+        self.found = found
 
 
 class LockTimeout(OrchError):

@@ -43,6 +43,12 @@ WITH_DEPS = typer.Option(
 MAX_FAILURES = typer.Option(
     None, "--max-failures", min=1, help="Start no database after K have failed."
 )
+RESUME = typer.Option(
+    False,
+    "--resume",
+    help="Run the rest of a step an earlier run left half done, skipping the statements "
+    "that completed (none half done: run as usual).",
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class RunChoices:
     canary: int = 0
     max_failures: int | None = None
     with_deps: bool = False
+    resume: bool = False
 
 
 def upgrade(
@@ -71,12 +78,13 @@ def upgrade(
     canary: int = CANARY,
     max_failures: int | None = MAX_FAILURES,
     with_deps: bool = WITH_DEPS,
+    resume: bool = RESUME,
     x_arg: list[str] = X_ARG,
     shard: str | None = SHARD,
     shards: int | None = SHARDS,
 ) -> None:
     """Upgrade databases to a target (default: heads)."""
-    choices = RunChoices(keep_going, canary, max_failures, with_deps)
+    choices = RunChoices(keep_going, canary, max_failures, with_deps, resume)
     _move(ctx, "up", target, db, all_dbs, dry_run, sql, as_json, choices, x_arg, (shard, shards))
 
 
@@ -93,12 +101,13 @@ def downgrade(
     keep_going: bool = KEEP_GOING,
     canary: int = CANARY,
     max_failures: int | None = MAX_FAILURES,
+    resume: bool = RESUME,
     x_arg: list[str] = X_ARG,
     shard: str | None = SHARD,
     shards: int | None = SHARDS,
 ) -> None:
     """Downgrade databases to a target."""
-    choices = RunChoices(keep_going, canary, max_failures)
+    choices = RunChoices(keep_going, canary, max_failures, resume=resume)
     _move(ctx, "down", target, db, all_dbs, dry_run, sql, as_json, choices, x_arg, (shard, shards))
 
 
@@ -121,6 +130,11 @@ def _move(
         databases = [database.name for database in selected]
         shown_on = terminal()
         _prepare_run(ctx, project, shown_on)
+        if choices.resume and (sql or dry_run):
+            flag = "--sql" if sql else "--dry-run"
+            raise typer.BadParameter(
+                f"runs on the database; it has no {flag} form", param_hint="--resume"
+            )
         if sql:
             _print_sql(project, databases, direction, target, x_arg)
             return
@@ -208,6 +222,7 @@ def _run_with_progress(
             max_failures=choices.max_failures,
             x_arguments=x_arg,
             progress=progress,
+            resume=choices.resume,
         )
 
 

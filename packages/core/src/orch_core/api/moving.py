@@ -43,6 +43,7 @@ def upgrade(
     x_arguments: Sequence[str] = (),
     progress: Progress | None = None,
     processes: bool = True,
+    resume: bool = False,
 ) -> RunSummary:
     """Upgrade the databases (default: all) to target and return what happened to each.
 
@@ -51,11 +52,14 @@ def upgrade(
     max_failures: start no database once that many have failed.
     with_deps: also upgrade the databases outside the selection whose revisions it needs
     (without it, such a run is refused with DependencyNotMet).
-    processes=False keeps every database in this process (threads only)."""
+    processes=False keeps every database in this process (threads only).
+    resume: where an earlier run left a step half done (outside a transaction), run the rest
+    of it, skipping the statements that completed; a database with none migrates as usual.
+    Without it, such a database is refused (PartialMigrationPending)."""
     chosen = databases_named(project, databases)
     if with_deps:
         chosen = with_providers(project, chosen)
-    orchestrator = _orchestrator(project, x_arguments, processes)
+    orchestrator = _orchestrator(project, x_arguments, processes, resume)
     return orchestrator.run(
         chosen,
         "up",
@@ -78,11 +82,12 @@ def downgrade(
     x_arguments: Sequence[str] = (),
     progress: Progress | None = None,
     processes: bool = True,
+    resume: bool = False,
 ) -> RunSummary:
     """Downgrade the databases (default: all) to target and return what happened to each
-    (the keywords as for upgrade)."""
+    (the keywords as for upgrade; resume goes on with a half-done downgrade step)."""
     chosen = databases_named(project, databases)
-    orchestrator = _orchestrator(project, x_arguments, processes)
+    orchestrator = _orchestrator(project, x_arguments, processes, resume)
     return orchestrator.run(
         chosen,
         "down",
@@ -95,11 +100,14 @@ def downgrade(
 
 
 def _orchestrator(
-    project: Project, x_arguments: Sequence[str] = (), processes: bool = True
+    project: Project,
+    x_arguments: Sequence[str] = (),
+    processes: bool = True,
+    resume: bool = False,
 ) -> Orchestrator:
     """Return a run's orchestrator, its events handed to logging unless the program chose."""
     hand_events_to_logging()
-    return Orchestrator(project, x_arguments=x_arguments, processes=processes)
+    return Orchestrator(project, x_arguments=x_arguments, processes=processes, resume=resume)
 
 
 def stamp(

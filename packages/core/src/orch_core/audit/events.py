@@ -20,5 +20,6 @@ class Event(StrEnum):
     MIGRATION_STARTED = "migration.started"
     MIGRATION_APPLIED = "migration.applied"
     MIGRATION_FAILED = "migration.failed"
+    MIGRATION_RESUMED = "migration.resumed"  # `--resume`: a half-done step goes on
     STEP_CANCELLED = "step.cancelled"  # its statement, when the grace period after a signal ran out
     STAMP_APPLIED = "stamp.applied"

@@ -87,6 +87,9 @@ class Dialect:
     create_engine: CreateEngine | None = None
     is_missing: IsMissing | None = None
     guard_table_move: GuardTableMove | None = None
+    # First words of statements the server commits on its own, before and after them (MySQL's
+    # DDL): a resumable step's count of completed statements must be committed right after one.
+    implicit_commits: frozenset[str] = frozenset()
 
     def needs_recreate(
         self, kind: AlterKind, changes: frozenset[ColumnChange] = frozenset()

@@ -59,6 +59,11 @@ def open_named_lock(engine: sa.Engine, scope: str) -> Iterator[Lock]:
 MYSQL = Dialect(
     name="mysql",
     transactional_ddl=False,
+    # The statements of MySQL's "statements that cause an implicit commit" a script may run.
+    implicit_commits=frozenset(
+        {"ALTER", "CREATE", "DROP", "RENAME", "TRUNCATE", "GRANT", "REVOKE", "LOCK", "UNLOCK"}
+        | {"ANALYZE", "OPTIMIZE", "REPAIR", "INSTALL", "UNINSTALL", "FLUSH"}
+    ),
     comments="inline",
     alter_style="modify",
     open_lock=open_named_lock,

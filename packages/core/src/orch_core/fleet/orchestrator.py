@@ -48,10 +48,13 @@ class Orchestrator:
         concurrency: int | None = None,
         x_arguments: Sequence[str] = (),
         processes: bool = True,
+        resume: bool = False,
     ) -> None:
-        """processes=False keeps every database in this process (threads only)."""
+        """processes=False keeps every database in this process (threads only).
+        resume: each database runs the rest of a step an earlier run left half done."""
         self.project = project
         self.processes = processes
+        self.resume = resume
         self.run_id = run_id or str(uuid.uuid4())
         self.concurrency = concurrency or project.config.concurrency
         cache = project.config.header_cache
@@ -68,6 +71,7 @@ class Orchestrator:
             run_id=self.run_id,
             x_arguments=self.x_arguments,
             models=partial(load_service_metadata, self.project.config),
+            resume=self.resume,
         )
 
     def targets(

@@ -226,7 +226,7 @@ class RunState:
 def _outcome(result: DatabaseResult, started: float) -> DatabaseOutcome:
     """Return the outcome of a database whose plan ran, whole or until the run was stopped."""
     kind = Outcome.SUCCEEDED if result.steps else Outcome.UNCHANGED
-    reason = None
+    reason = result.note
     if result.stopped:
         kind = Outcome.INTERRUPTED
         reason = f"interrupted after {len(result.steps)} step(s); the rest is pending"

@@ -54,6 +54,9 @@ class HistoryEntry:
     orch_version: str
     error: str | None = None
     statement: str | None = None
+    # Of a step outside one transaction: its statements that completed, and their SQL's digest.
+    statements_done: int | None = None
+    statements_sha256: str | None = None
 
     @property
     def duration_ms(self) -> int:
@@ -68,6 +71,14 @@ class LastEntry(NamedTuple):
     outcome: HistoryOutcome
     statement: str | None
     error: str | None
+    direction: str
+    script_sha256: str | None
+    statements_done: int | None  # None too where the table predates the count
+    statements_sha256: str | None
+
+
+# Columns added to the history table after its first layout: added where missing.
+PROGRESS_COLUMNS = ("statements_done", "statements_sha256")
 
 
 class Recorder:
@@ -104,11 +115,14 @@ class Recorder:
                 sa.Column("os_user", sa.String(128), nullable=False),
                 sa.Column("host", sa.String(255), nullable=False),
                 sa.Column("orch_version", sa.String(32), nullable=False),
+                sa.Column("statements_done", sa.Integer),
+                sa.Column("statements_sha256", sa.String(64)),
                 schema=config.version_table_schema,
             )
             if config.history_table
             else None
         )
+        self._progress_kept = False  # whether the history table has PROGRESS_COLUMNS
 
     def ensure_tables(self, connection: sa.Connection) -> None:
         """Create the version and history tables where they are missing (and a tenant's
@@ -119,8 +133,31 @@ class Recorder:
         if not self._exists(connection, self.version):
             statements.create_version.execute(connection)
         create, history = statements.create_history, self.history
-        if create is not None and history is not None and not self._exists(connection, history):
+        if create is None or history is None:
+            return
+        if not self._exists(connection, history):
             create.execute(connection)
+        elif not self._has_progress_columns(connection, history):
+            self._add_progress_columns(connection, history)
+        self._progress_kept = True
+
+    def _has_progress_columns(self, connection: sa.Connection, history: sa.Table) -> bool:
+        if not self._progress_kept:
+            columns = sa.inspect(connection).get_columns(history.name, history.schema)
+            self._progress_kept = set(PROGRESS_COLUMNS) <= {c["name"] for c in columns}
+        return self._progress_kept
+
+    def _add_progress_columns(self, connection: sa.Connection, history: sa.Table) -> None:
+        """Add the columns a history table made by an older orch lacks."""
+        columns = sa.inspect(connection).get_columns(history.name, history.schema)
+        present = {c["name"] for c in columns}
+        preparer = connection.dialect.identifier_preparer
+        for name in PROGRESS_COLUMNS:
+            if name not in present:
+                created = sa.schema.CreateColumn(history.c[name])
+                column = created.compile(dialect=connection.dialect)
+                table = preparer.format_table(history)
+                connection.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column}"))
 
     def current_heads(self, connection: sa.Connection) -> tuple[str, ...]:
         """Return the heads the database is at; none if the version table does not exist."""
@@ -196,13 +233,41 @@ class Recorder:
     def last_entry(self, connection: sa.Connection) -> LastEntry | None:
         """Return the newest history row, or None when there is none or history is off.
 
-        The table must exist (after ensure_tables)."""
-        last = self._statements(connection).last
+        The table must exist; made by an older orch, its row has no count of statements."""
+        statements = self._statements(connection)
+        last = statements.last
+        if last is None or self.history is None:
+            return None
+        if not self._has_progress_columns(connection, self.history):
+            last = statements.last_without_progress
         rows = last.rows(connection) if last is not None else []
         if not rows:
             return None
-        revision, outcome, statement, error = rows[0]
-        return LastEntry(revision, HistoryOutcome(outcome), statement, error)
+        revision, outcome, statement, error, direction, sha, *progress = rows[0]
+        done, digest = progress or (None, None)
+        return LastEntry(
+            revision, HistoryOutcome(outcome), statement, error, direction, sha, done, digest
+        )
+
+    def started_row(self, connection: sa.Connection, entry: HistoryEntry) -> int:
+        """Return the id of the `started` row just recorded for entry's step."""
+        started = self._statements(connection).started_row
+        assert started is not None  # only called after record() wrote a row
+        keys = {"run_id": entry.run_id, "revision": entry.revision, "direction": entry.direction}
+        return int(started.rows(connection, keys)[0][0])
+
+    def record_progress(self, connection: sa.Connection, row: int, done: int, digest: str) -> None:
+        """Write a step's count of completed statements into its `started` row."""
+        progress = self._statements(connection).progress
+        assert progress is not None
+        progress.execute(connection, {"row": row, "done": done, "digest": digest})
+
+    def progress_of(self, connection: sa.Connection, row: int) -> tuple[int | None, str | None]:
+        """Return the count and digest a `started` row holds now."""
+        read = self._statements(connection).read_progress
+        assert read is not None
+        done, digest = read.rows(connection, {"row": row})[0]
+        return done, digest
 
     def applied_scripts(self, connection: sa.Connection) -> dict[str, str | None]:
         """Return, per revision whose last step was an upgrade, the script hash it ran with

@@ -31,14 +31,40 @@ class RecorderStatements:
         self.create_history: DriverStatement | None = None
         self.record: DriverStatement | None = None
         self.last: DriverStatement | None = None
+        self.last_without_progress: DriverStatement | None = None
+        self.started_row: DriverStatement | None = None
+        self.progress: DriverStatement | None = None
+        self.read_progress: DriverStatement | None = None
         if history is not None:
-            h = history.c
-            self.create_history = DriverStatement(sa.schema.CreateTable(history), dialect)
-            # inline(): no RETURNING of the new row's id, which nothing reads.
-            keys = [c.key for c in history.columns if c.key != "id"]
-            self.record = DriverStatement(sa.insert(history).inline(), dialect, keys)
-            newest = sa.select(h.revision, h.outcome, h.statement, h.error)
-            self.last = DriverStatement(newest.order_by(h.id.desc()).limit(1), dialect)
+            self._history(history, dialect)
+
+    def _history(self, history: sa.Table, dialect: SADialect) -> None:
+        h = history.c
+        self.create_history = DriverStatement(sa.schema.CreateTable(history), dialect)
+        # inline(): no RETURNING of the new row's id, which nothing reads.
+        keys = [c.key for c in history.columns if c.key != "id"]
+        self.record = DriverStatement(sa.insert(history).inline(), dialect, keys)
+        described = (h.revision, h.outcome, h.statement, h.error, h.direction, h.script_sha256)
+        newest = sa.select(*described, h.statements_done, h.statements_sha256)
+        self.last = DriverStatement(newest.order_by(h.id.desc()).limit(1), dialect)
+        older = sa.select(*described).order_by(h.id.desc()).limit(1)  # an older orch's table
+        self.last_without_progress = DriverStatement(older, dialect)
+        mine = sa.select(sa.func.max(h.id)).where(
+            h.run_id == sa.bindparam("run_id"),
+            h.revision == sa.bindparam("revision"),
+            h.direction == sa.bindparam("direction"),
+            h.outcome == "started",
+        )
+        self.started_row = DriverStatement(mine, dialect)
+        row = h.id == sa.bindparam("row")
+        counted = (
+            sa.update(history)
+            .where(row)
+            .values(statements_done=sa.bindparam("done"), statements_sha256=sa.bindparam("digest"))
+        )
+        self.progress = DriverStatement(counted, dialect)
+        kept = sa.select(h.statements_done, h.statements_sha256).where(row)
+        self.read_progress = DriverStatement(kept, dialect)
 
 
 _compiled: dict[tuple[object, ...], RecorderStatements] = {}

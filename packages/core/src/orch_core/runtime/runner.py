@@ -38,8 +38,11 @@ from orch_core.runtime.hook_calls import (
 )
 from orch_core.runtime.leftovers import step_leftovers
 from orch_core.runtime.locks import migration_lock
-from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Recorder, RunKind
+from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, LastEntry, Recorder, RunKind
+from orch_core.runtime.resume import NOTHING_TO_RESUME, ResumePoint, resume_point
 from orch_core.runtime.scripts import RevisionModule, ScriptLoader
+from orch_core.runtime.statement_counter import StatementCounter
+from orch_core.runtime.step_progress import ProgressLog, StepProgress
 from orch_core.runtime.tenant_schema import attach_search_path
 from orch_core.runtime.version_probe import probe_missing_version_table
 from orch_core.urls import mask_passwords
@@ -66,6 +69,8 @@ class StepResult:
     direction: Direction
     outcome: HistoryOutcome
     duration_ms: int
+    # Resumed (`--resume`): the statements its earlier run completed, not run again.
+    statements_skipped: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class DatabaseResult:
     after: tuple[str, ...]
     steps: tuple[StepResult, ...]
     stopped: bool = False  # asked to stop (hooks.stop) before the plan's last step
+    note: str | None = None  # what the run says of it besides its steps (nothing to resume)
 
 
 @dataclass(frozen=True)
@@ -106,9 +112,12 @@ class DatabaseRunner:
         run_id: str = "",
         x_arguments: Sequence[str] = (),
         models: Callable[[str], Sequence[sa.MetaData]] | None = None,
+        resume: bool = False,
     ) -> None:
-        """models: a service's configured MetaData (its `metadata` key), imported when asked."""
+        """models: a service's configured MetaData (its `metadata` key), imported when asked.
+        resume: run the rest of a step an earlier run left half done, instead of refusing."""
         self.config = config
+        self.resume = resume
         self.planner = planner
         self.loader = loader or ScriptLoader()
         self.run_id = run_id
@@ -179,15 +188,23 @@ class DatabaseRunner:
                     self._refuse_if_migrated_elsewhere(conn)
                 self.recorder.ensure_tables(conn)
                 before = self.recorder.heads(conn)
-                self._refuse_if_partial(conn)
+                last = self.recorder.last_entry(conn)
+                if not self.resume:
+                    self._refuse_if_partial(conn, last)
             plan = plan_for(before, target)
             self.log.info(Event.DB_PLANNED, steps=len(plan.steps), current=list(before))
             self._compile_all(plan)
-            results = self._apply_all(conn, plan, hooks)
+            point = self._resume_point(last, plan) if self.resume else None
+            results = self._apply_all(conn, plan, hooks, point)
             with conn.begin():
                 after = self.recorder.heads(conn)
         stopped = len(results) < len(plan.steps)
-        return DatabaseResult(self.config.name, before, after, results, stopped)
+        note = NOTHING_TO_RESUME if self.resume and point is None else None
+        return DatabaseResult(self.config.name, before, after, results, stopped, note)
+
+    def _resume_point(self, last: LastEntry | None, plan: Plan) -> ResumePoint | None:
+        sha256 = lambda step: self.loader.compile(self._script(step)).sha256  # noqa: E731
+        return resume_point(self.config.name, last, plan, sha256)
 
     @contextmanager
     def _cancellable(self, conn: sa.Connection) -> Iterator[None]:
@@ -296,7 +313,7 @@ class DatabaseRunner:
             heads = self.recorder.heads(conn)
             if not self.recorder.has_history(conn):
                 return heads, None
-            return heads, self._left_half_done(conn)
+            return heads, self._left_half_done(conn, self.recorder.last_entry(conn))
 
     def _refuse_if_migrated_elsewhere(self, conn: sa.Connection) -> None:
         found = self._migrated_elsewhere(conn)
@@ -316,13 +333,14 @@ class DatabaseRunner:
             own_schema_only=self.config.schema is not None,
         )
 
-    def _refuse_if_partial(self, conn: sa.Connection) -> None:
-        pending = self._left_half_done(conn)
+    def _refuse_if_partial(self, conn: sa.Connection, last: LastEntry | None) -> None:
+        pending = self._left_half_done(conn, last)
         if pending is not None:
             raise pending
 
-    def _left_half_done(self, conn: sa.Connection) -> PartialMigrationPending | None:
-        last = self.recorder.last_entry(conn)
+    def _left_half_done(
+        self, conn: sa.Connection, last: LastEntry | None
+    ) -> PartialMigrationPending | None:
         if last is None:
             return None
         if last.outcome == HistoryOutcome.FAILED_PARTIAL:
@@ -334,11 +352,16 @@ class DatabaseRunner:
             return None
         leftovers = step_leftovers(conn)
         return PartialMigrationPending(
-            self.config.name, last.revision, statement, reason, leftovers
+            self.config.name,
+            last.revision,
+            statement,
+            reason,
+            leftovers,
+            statements_done=last.statements_done,
         )
 
     def _apply_all(
-        self, conn: sa.Connection, plan: Plan, hooks: StepHooks
+        self, conn: sa.Connection, plan: Plan, hooks: StepHooks, point: ResumePoint | None
     ) -> tuple[StepResult, ...]:
         per_run = self.config.transaction_mode is TransactionMode.PER_RUN
         results: list[StepResult] = []
@@ -348,11 +371,15 @@ class DatabaseRunner:
                 if hooks.stop():
                     break
                 hooks.before(step)
-                results.append(self._apply(conn, step, nested=per_run))
+                resumed = point.done_before if point and point.resumes(step) else None
+                results.append(self._apply(conn, step, nested=per_run, resumed=resumed))
                 hooks.after(step)
         return tuple(results)
 
-    def _apply(self, conn: sa.Connection, step: Step, *, nested: bool) -> StepResult:
+    def _apply(
+        self, conn: sa.Connection, step: Step, *, nested: bool, resumed: StepProgress | None
+    ) -> StepResult:
+        """Run one step; resumed: what its earlier, half-done run completed (not run again)."""
         revision = self.planner.get(step.revision)
         started, clock = utc_now(), time.perf_counter()
         self.log.debug(Event.MIGRATION_STARTED, revision=step.revision, direction=step.direction)
@@ -361,29 +388,42 @@ class DatabaseRunner:
         )
         module = self.loader.load(self._script(step), context, self.x_arguments)
         sha256 = module.script.sha256
-        start = self.history_entry(
-            step.revision, step.direction, started, HistoryOutcome.STARTED, sha256
+        done_before = resumed or StepProgress()
+        start = replace(
+            self.history_entry(
+                step.revision, step.direction, started, HistoryOutcome.STARTED, sha256
+            ),
+            statements_done=done_before.done,
+            statements_sha256=done_before.digest,
         )
+        progress = ProgressLog(self.recorder, conn, start, context.dialect.implicit_commits)
         outside = not context.dialect.transactional_ddl or not module.transactional
         if outside and not nested:
             # The step's work commits as it runs: say it has started before it does, so that
             # a process killed half-way leaves a history that tells the next run to look first.
             with conn.begin():
-                self.recorder.record(conn, start)
+                progress.start()
         else:
             # Said with the first commit the script or an autocommit block makes, if any.
-            context.before_early_commit = lambda: self.recorder.record(conn, start)
+            context.before_early_commit = progress.start
+        if resumed is not None:
+            self.log.info(Event.MIGRATION_RESUMED, revision=step.revision, skipped=resumed.done)
+        where = (self.config.name, step.revision)
+        counter = StatementCounter(conn, progress.advance, done_before, where)
         try:
             with context.transaction(module.transactional, nested=nested):
-                self._run_script(context, module, step, revision)
+                with counter.counting():
+                    self._run_script(context, module, step, revision)
                 entry = self.history_entry(
                     step.revision, step.direction, started, HistoryOutcome.APPLIED, sha256
                 )
+                done, digest = progress.progress.done, progress.progress.digest
+                entry = replace(entry, statements_done=done, statements_sha256=digest)
                 self.recorder.record(conn, entry)
         except (Exception, SystemExit, KeyboardInterrupt) as exc:
             # A script's sys.exit() or KeyboardInterrupt is its step's failure like any other:
             # recorded, and never the end of orch (signals reach orch through its handlers).
-            self._fail(conn, step, started, exc, sha256, committed_early=context.committed_early)
+            self._fail(conn, step, started, exc, sha256, context=context, progress=progress)
         duration = int((time.perf_counter() - clock) * 1000)
         self.log.info(
             Event.MIGRATION_APPLIED,
@@ -392,7 +432,8 @@ class DatabaseRunner:
             duration_ms=duration,
             outcome=HistoryOutcome.APPLIED,
         )
-        return StepResult(step.revision, step.direction, HistoryOutcome.APPLIED, duration)
+        skipped = None if resumed is None else resumed.done
+        return StepResult(step.revision, step.direction, HistoryOutcome.APPLIED, duration, skipped)
 
     def _run_script(
         self, context: MigrationContext, module: RevisionModule, step: Step, revision: Revision
@@ -417,13 +458,13 @@ class DatabaseRunner:
         exc: BaseException,
         sha256: str,
         *,
-        committed_early: bool,
+        context: MigrationContext,
+        progress: ProgressLog,
     ) -> None:
         """Record a failed step in the history and raise MigrationFailed."""
         if conn.in_transaction():
             conn.rollback()
-        dialect = MigrationContext.online(conn).dialect
-        partial = committed_early or not dialect.transactional_ddl
+        partial = context.committed_early or not context.dialect.transactional_ddl
         statement = failing_statement(exc)
         reason = failure_reason(exc, cancelled=self._cancelled)
         outcome = HistoryOutcome.FAILED_PARTIAL if partial else HistoryOutcome.FAILED
@@ -433,6 +474,10 @@ class DatabaseRunner:
             statement=statement,
         )
         with conn.begin():
+            # What the database kept of the count: what rolled back took its count with it.
+            kept = progress.kept() if partial else None
+            if kept is not None:
+                entry = replace(entry, statements_done=kept.done, statements_sha256=kept.digest)
             self.recorder.record(conn, entry)
         self.log.error(
             Event.MIGRATION_FAILED,
@@ -440,6 +485,7 @@ class DatabaseRunner:
             direction=step.direction,
             outcome=outcome,
             error=reason,
+            statements_done=entry.statements_done,
         )
         raise MigrationFailed(
             self.config.name,
@@ -448,6 +494,7 @@ class DatabaseRunner:
             reason,
             statement=statement,
             partial=partial,
+            statements_done=entry.statements_done,
         ) from exc
 
     def history_entry(
