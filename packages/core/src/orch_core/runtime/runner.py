@@ -412,8 +412,7 @@ class DatabaseRunner:
         counter = StatementCounter(conn, progress.advance, done_before, where)
         try:
             with context.transaction(module.transactional, nested=nested):
-                with counter.counting():
-                    self._run_script(context, module, step, revision)
+                self._run_script(context, module, step, revision, counter)
                 entry = self.history_entry(
                     step.revision, step.direction, started, HistoryOutcome.APPLIED, sha256
                 )
@@ -436,15 +435,22 @@ class DatabaseRunner:
         return StepResult(step.revision, step.direction, HistoryOutcome.APPLIED, duration, skipped)
 
     def _run_script(
-        self, context: MigrationContext, module: RevisionModule, step: Step, revision: Revision
+        self,
+        context: MigrationContext,
+        module: RevisionModule,
+        step: Step,
+        revision: Revision,
+        counter: StatementCounter,
     ) -> None:
-        """Run the script between the hooks' calls, and move the version rows."""
+        """Run the script between the hooks' calls, its statements counted (the hooks' run
+        again on a resumed step), and move the version rows."""
         conn = context.connection
         assert conn is not None  # an online context
         hooks = self.hooks.for_service(revision.service)
         info = version_step(self.config.name, step, revision)
         before_step(hooks, conn, info)
-        module.function(step.direction)()
+        with counter.counting():
+            module.function(step.direction)()
         self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
         heads = self.recorder.heads(conn) if hooks.on_version_apply else None
         version_applied(hooks, context, info, heads)
