@@ -310,3 +310,27 @@ def test_a_history_table_of_an_older_orch_gets_the_count_and_is_never_resumed_un
     finally:
         engine.dispose()
         runner.dispose()
+
+
+def test_a_half_done_downgrade_resumes_with_downgrade_only(
+    mariadb_database: TestDatabase, tmp_path: Path
+) -> None:
+    down = f'op.drop_index("ix_r_b", "r")\n{GATE}\nop.drop_table("r")'
+    script = Script("a2", "a1", upgrade=step_body(5).replace(GATE, ""), downgrade=down)
+    runner = runner_for(tmp_path, mariadb_database, [BASE, script])
+    try:
+        runner.migrate("up", "heads")
+        with pytest.raises(MigrationFailed) as failed:
+            runner.migrate("down", "a1")
+        assert failed.value.statements_done == 1
+        fix_the_cause(mariadb_database)
+        runner.resume = True
+        with pytest.raises(ResumeRefused, match="its downgrade, is not in this run's plan"):
+            runner.migrate("up", "heads")
+        result = runner.migrate("down", "a1")
+        assert [(s.direction, s.statements_skipped) for s in result.steps] == [("down", 1)]
+        assert runner.current() == ("a1",)
+        assert not inspect(mariadb_database, lambda i: i.has_table("r"))
+        assert rows(mariadb_database, "SELECT note FROM gate") == [("passed",)]
+    finally:
+        runner.dispose()
