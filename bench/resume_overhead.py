@@ -142,7 +142,10 @@ def main() -> None:
             ("orch, 0 statements", 0, fixed),
         ]
         for way, count, seconds in rows:
-            per = (seconds - (fixed if way == "orch" else 0)) / max(count, 1) * 1000
+            if count == 0:  # the fixed cost: nothing per statement to compare
+                print(f"| {kind} | {way} | 0 | {seconds:.3f} | - | - |")
+                continue
+            per = (seconds - (fixed if way == "orch" else 0)) / count * 1000
             print(
                 f"| {kind} | {way} | {count} | {seconds:.3f} | {per:.2f} | {seconds / floor:.2f} |"
             )
