@@ -10,7 +10,7 @@ MariaDB, three ways in one process, each on a fresh database, and prints the lea
 - floor: the same SQL text through the driver's cursor (psycopg / PyMySQL), nothing else;
 - alembic: Alembic's `op.add_column` on a SQLAlchemy connection (no version or history rows);
 - orch: `DatabaseRunner.migrate` of a one-step project (lock, version and history rows, the
-  count); `orch, 0 statements` is the same run of an empty step, its fixed cost.
+  count); `orch, empty step` is the same run of a step with no ALTER, its fixed cost.
 
     uv run python -m bench.resume_overhead --statements 300 --reps 3
 """
@@ -139,7 +139,7 @@ def main() -> None:
             ("floor", n, floor),
             ("alembic", n, _least(_alembic, kind, n, args.reps)),
             ("orch", n, _least(_orch, kind, n, args.reps)),
-            ("orch, 0 statements", 0, fixed),
+            ("orch, empty step", 0, fixed),
         ]
         for way, count, seconds in rows:
             if count == 0:  # the fixed cost: nothing per statement to compare
