@@ -104,7 +104,8 @@ _ADVICE: Mapping[type[Exception], _Advice] = MappingProxyType(
             "lock_timeout",
         ),
         core.PartialMigrationPending: _Advice(
-            "once its cause is fixed, `orch upgrade --resume --db NAME` runs the rest of the "
+            "once its cause is fixed, the same command with --resume (`orch upgrade --resume "
+            "--db NAME`, or `orch downgrade --resume ...` for a step down) runs the rest of the "
             "step; or check the database's schema against that revision, record where it is "
             "with `orch stamp --db NAME REVISION`, then upgrade again",
             EXIT_FAILED,
