@@ -12,7 +12,8 @@ orch plans on a fresh database view (its lazily built indexes included); Alembic
 `ScriptDirectory` over the same scripts (`_upgrade_revs` / `_downgrade_revs`, its revision map
 built beforehand; the version-row bookkeeping that orch's plan also does is not counted for
 Alembic). As whole processes, through bench.run: `upgrade --sql`, `downgrade --sql heads:base`
-and `current` on a SQLite database stamped at the heads.
+and `current` on a SQLite database stamped at the heads, and next to `upgrade --sql` its floor
+(bench/offline_floor.py: the same scripts' DDL through SQLAlchemy and nothing else).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from bench.generate import Project, Script, _rev_id, write_project
+from bench.offline_floor import prepare
 from bench.run import (
     BIN,
     REPO,
@@ -42,6 +44,7 @@ from bench.run import (
 )
 
 SERVICES = 5
+COMMANDS = ("up-sql", "down-sql", "current")  # the whole processes timed, by name
 BLOCK = 10  # revisions per fork-and-merge: a merge every 10 revisions
 
 
@@ -183,23 +186,56 @@ def in_process(projects: dict[int, Project], reps: int) -> str:
     return "\n".join(lines)
 
 
-def process_scenario(project: Project) -> Scenario:
-    """Return whole `upgrade --sql`, `downgrade --sql heads:base` and `current` runs."""
+def floor_code(project: Project) -> Path:
+    """Write the code file the floor runs: the scripts of `upgrade heads`, in orch's order."""
+    from orch_core.project import Project as OrchProject
+    from orch_graph.planner import plan_upgrade
+    from orch_graph.view import DatabaseView
+
+    loaded = OrchProject.load(project.orch_toml)
+    view = DatabaseView.build(loaded.graph, sorted(loaded.config.services))
+    steps = plan_upgrade(view, (), "heads").steps
+    scripts = [loaded.graph.get(step.revision).filename for step in steps]
+    code_file = project.root / "floor-code.marshal"
+    prepare(str(code_file), [script for script in scripts if script is not None])
+    return code_file
+
+
+def process_scenario(project: Project, commands: Sequence[str] = COMMANDS) -> Scenario:
+    """Return whole `upgrade --sql` (with its floor), `downgrade --sql heads:base` and
+    `current` runs; only the commands named."""
     n = project.revisions
-    tools = {
-        "orch-up-sql": Tool(_orch(project, "upgrade", "--db", "db0", "--sql", "heads")),
-        "alembic-up-sql": Tool(_alembic(project, "db0", "upgrade", "heads", "--sql")),
-        "orch-down-sql": Tool(_orch(project, "downgrade", "--db", "db0", "--sql", "heads:base")),
-        "alembic-down-sql": Tool(_alembic(project, "db0", "downgrade", "--sql", "heads:base")),
-        "orch-current": Tool(_orch(project, "current", "--db", "db1")),
-        "alembic-current": Tool(_alembic(project, "db1", "current")),
+    floor = [sys.executable, str(REPO / "bench" / "offline_floor.py")]
+    runs = {
+        "up-sql": {
+            "orch-up-sql": Tool(_orch(project, "upgrade", "--db", "db0", "--sql", "heads")),
+            "alembic-up-sql": Tool(_alembic(project, "db0", "upgrade", "heads", "--sql")),
+            "floor-up-sql": Tool([*floor, str(floor_code(project))]),
+        },
+        "down-sql": {
+            "orch-down-sql": Tool(
+                _orch(project, "downgrade", "--db", "db0", "--sql", "heads:base")
+            ),
+            "alembic-down-sql": Tool(_alembic(project, "db0", "downgrade", "--sql", "heads:base")),
+        },
+        "current": {
+            "orch-current": Tool(_orch(project, "current", "--db", "db1")),
+            "alembic-current": Tool(_alembic(project, "db1", "current")),
+        },
     }
-    checks = [
-        Check(f"upgrade --sql {n} >= 10x", "orch-up-sql", "alembic-up-sql", 10),
-        Check(f"downgrade --sql {n} >= 15x", "orch-down-sql", "alembic-down-sql", 15),
-        Check(f"current {n} >= 10x", "orch-current", "alembic-current", 10),
-    ]
-    return Scenario(f"merge-heavy-{n}", tools, checks)
+    checks = {
+        "up-sql": [
+            Check(f"upgrade --sql {n} >= 10x", "orch-up-sql", "alembic-up-sql", 10),
+            # What 10x asks, set against what rendering the DDL alone takes.
+            Check(f"floor: upgrade --sql {n} >= 10x", "floor-up-sql", "alembic-up-sql", 10),
+            Check(f"upgrade --sql {n}: orch / floor", "orch-up-sql", "floor-up-sql", 1.3, True),
+        ],
+        "down-sql": [Check(f"downgrade --sql {n} >= 15x", "orch-down-sql", "alembic-down-sql", 15)],
+        "current": [Check(f"current {n} >= 10x", "orch-current", "alembic-current", 10)],
+    }
+    tools = {name: tool for command in commands for name, tool in runs[command].items()}
+    chosen = [check for command in commands for check in checks[command]]
+    return Scenario(f"merge-heavy-{n}", tools, chosen)
 
 
 def _stamp(project: Project) -> None:
@@ -214,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2500, 5000])
     parser.add_argument("--reps", type=int, default=5, help="Runs per measurement.")
     parser.add_argument("--no-processes", action="store_true", help="In-process plans only.")
+    parser.add_argument(
+        "--commands", nargs="+", choices=COMMANDS, default=COMMANDS, help="Processes to time."
+    )
     parser.add_argument("--markdown", type=Path, help="Also write the tables here.")
     parser.add_argument("--plans", nargs=2, metavar=("TOOL", "ROOT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -229,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         scenarios = []
         for project in projects.values():
             _stamp(project)
-            scenario = process_scenario(project)
+            scenario = process_scenario(project, args.commands)
             run_scenario(scenario, args.reps)
             scenarios.append(scenario)
         tables.append(report(scenarios))

@@ -40,6 +40,7 @@ class Tool:
     warm: bool = True
     inner: bool = False  # record the seconds the process prints, not its wall time
     walls: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds, from /usr/bin/time
     rss_kb: list[int] = field(default_factory=list)
     error: str | None = None
 
@@ -86,12 +87,17 @@ def measure(tool: Tool) -> None:
             return
         # Without /usr/bin/time: the largest child so far (an upper bound, not per run).
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        cpu = 0.0
         if TIME.exists():
             for line in out.read().splitlines():
                 if "Maximum resident set size" in line:
                     rss = int(line.rsplit(":", 1)[1])
+                if "User time (seconds)" in line or "System time (seconds)" in line:
+                    cpu += float(line.rsplit(":", 1)[1])
     tool.walls.append(float(proc.stdout.split()[-1]) if tool.inner else wall)
     tool.rss_kb.append(rss)
+    if cpu:
+        tool.cpu.append(cpu)
 
 
 def _rm(*paths: Path) -> Callable[[], None]:
@@ -289,6 +295,7 @@ def run_scenario(scenario: Scenario, reps: int) -> None:
             continue
         measure(tool)  # warm-up: fills OS and header caches; not counted
         tool.walls.clear()
+        tool.cpu.clear()
         tool.rss_kb.clear()
     for rep in range(reps):
         for tool in scenario.tools.values():
@@ -300,21 +307,30 @@ def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def _verdict(scenario: Scenario, check: Check) -> tuple[str, str]:
+def _ratio(fast: float | None, slow: float | None, at_most: bool) -> float | None:
+    """Return slow / fast (fast / slow when at_most), or None without both."""
+    if not fast or not slow:
+        return None
+    return fast / slow if at_most else slow / fast
+
+
+def _verdict(scenario: Scenario, check: Check) -> tuple[str, str, str]:
+    """Return the measured ratio, its verdict and the same ratio on CPU time."""
     fast, slow = scenario.tools[check.fast], scenario.tools[check.slow]
     pick = (
         (lambda t: _median([float(x) for x in t.rss_kb]))
         if check.memory
         else (lambda t: _median(t.walls))
     )
-    a, b = pick(fast), pick(slow)
-    if not a or not b:
-        return "n/a", f"ERROR ({fast.error or slow.error or 'not run'})"
+    ratio = _ratio(pick(fast), pick(slow), check.at_most)
+    cpu = _ratio(_median(fast.cpu), _median(slow.cpu), check.at_most)
+    cpu_s = "-" if cpu is None or check.memory else f"{cpu:.2f}x"
+    if ratio is None:
+        return "n/a", f"ERROR ({fast.error or slow.error or 'not run'})", cpu_s
     if check.at_most:
-        ratio = a / b
-        return f"{ratio:.2f}x of {check.slow}", "PASS" if ratio <= check.factor else "FAIL"
-    ratio = b / a
-    return f"{ratio:.2f}x", "PASS" if ratio >= check.factor else "FAIL"
+        verdict = "PASS" if ratio <= check.factor else "FAIL"
+        return f"{ratio:.2f}x of {check.slow}", verdict, cpu_s
+    return f"{ratio:.2f}x", "PASS" if ratio >= check.factor else "FAIL", cpu_s
 
 
 def report(scenarios: list[Scenario]) -> str:
@@ -322,24 +338,25 @@ def report(scenarios: list[Scenario]) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"Run {now} on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", ""]
     lines += [
-        "| scenario | tool | runs | median wall (s) | peak RSS (MB) | note |",
-        "|---|---|---|---|---|---|",
+        "| scenario | tool | runs | median wall (s) | median CPU (s) | peak RSS (MB) | note |",
+        "|---|---|---|---|---|---|---|",
     ]
     for sc in scenarios:
         for name, tool in sc.tools.items():
-            wall = _median(tool.walls)
+            wall, cpu = _median(tool.walls), _median(tool.cpu)
             rss = _median([float(x) for x in tool.rss_kb])
             wall_s = f"{wall:.3f}" if wall else "-"
+            cpu_s = f"{cpu:.2f}" if cpu else "-"
             rss_s = f"{rss / 1024:.1f}" if rss else "-"
             lines.append(
-                f"| {sc.name} | {name} | {len(tool.walls)} | {wall_s} | {rss_s} | "
+                f"| {sc.name} | {name} | {len(tool.walls)} | {wall_s} | {cpu_s} | {rss_s} | "
                 f"{(tool.error or '')[:120].replace('|', '/')} |"
             )
-    lines += ["", "| target | measured | verdict |", "|---|---|---|"]
+    lines += ["", "| target | measured (wall) | verdict | on CPU time |", "|---|---|---|---|"]
     for sc in scenarios:
         for check in sc.checks:
-            ratio, verdict = _verdict(sc, check)
-            lines.append(f"| {check.label} | {ratio} | {verdict} |")
+            ratio, verdict, cpu_ratio = _verdict(sc, check)
+            lines.append(f"| {check.label} | {ratio} | {verdict} | {cpu_ratio} |")
     return "\n".join(lines)
 
 

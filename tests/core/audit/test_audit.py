@@ -43,6 +43,23 @@ def test_masking_covers_query_parameters_free_text_and_unencoded_at(text: str, m
     assert mask_passwords(masked) == masked
 
 
+def test_masking_a_long_text_finds_every_password_on_any_line() -> None:
+    """As `--sql` output is masked: one pass over many lines, a few of them with a secret."""
+    sql = "CREATE TABLE t (\n\tid INTEGER NOT NULL\n);\n\n" * 500
+    text = (
+        f"-- orch: database db0 (postgresql://u:s3c@h/db)\n{sql}"
+        f"INSERT INTO t VALUES ('mysql://a:b@h/x');\n{sql}"
+        "-- PassWord =\n  s3c\n{'pwd':\n'x'}\nINSERT INTO t VALUES ('pa\u017fsword=s3c');\n"
+    )
+    masked = mask_passwords(text)
+    assert masked == (
+        f"-- orch: database db0 (postgresql://u:***@h/db)\n{sql}"
+        f"INSERT INTO t VALUES ('mysql://a:***@h/x');\n{sql}"
+        "-- PassWord =\n  ***\n{'pwd':\n'***'}\nINSERT INTO t VALUES ('pa\u017fsword=***\n"
+    )
+    assert mask_passwords(sql) == sql
+
+
 def test_every_event_reaches_the_audit_file_masked(tmp_path: Path) -> None:
     audit_path = tmp_path / "audit" / "audit.jsonl"
     console = io.StringIO()

@@ -29,6 +29,23 @@ def mask_passwords(text: str) -> str:
     query or in free text, any case) and `'password': '...'` items of a printed mapping."""
     if not text:
         return text
-    text = _PASSWORD_IN_URL.sub(rf"\g<head>{MASK}@", text)
+    text = _mask_urls(text)
+    # Both other patterns need one of these words; casefold() matches them as the patterns'
+    # IGNORECASE does (the long s included). A megabyte of `--sql` output is looked at once.
+    folded = text.casefold()
+    if "passw" not in folded and "pwd" not in folded:
+        return text
     text = _PASSWORD_PARAMETER.sub(rf"\g<head>{MASK}", text)
     return _PASSWORD_ITEM.sub(rf"\g<head>'{MASK}'", text)
+
+
+def _mask_urls(text: str) -> str:
+    """Mask the passwords of URLs, searching only the lines that hold `://`.
+
+    A match never spans a line (no part of the pattern takes a newline), so this is the same
+    as searching the whole text, where every letter would start a try at a scheme."""
+    if "://" not in text:
+        return text
+    lines = text.split("\n")
+    masked = (_PASSWORD_IN_URL.sub(rf"\g<head>{MASK}@", ln) if "://" in ln else ln for ln in lines)
+    return "\n".join(masked)

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import partial
+from functools import cache, partial
 from typing import Literal, NamedTuple
 
 import sqlalchemy as sa
@@ -305,9 +305,10 @@ class VersionSQL:
         # The dialect's own statement compiler renders each value, as compiling with literal
         # values does (MySQL's, for one, also escapes backslashes beyond the type's processor).
         compiler = sa_dialect.statement_compiler(sa_dialect, None)
-        self._literal: Callable[[str], str] = partial(
-            compiler.render_literal_value, type_=column.type
-        )
+        render = partial(compiler.render_literal_value, type_=column.type)
+        # Each revision is rendered twice (the head a step adds, then the one the next step
+        # moves from): the dialect's compiler is asked once per value.
+        self._literal: Callable[[str], str] = cache(render)
         self._update = self._shape(
             sa.update(version).where(column == self._OLD).values(version_num=self._NEW),
             sa_dialect,
@@ -318,6 +319,7 @@ class VersionSQL:
         self._insert = self._shape(
             sa.insert(version).values(version_num=self._NEW), sa_dialect, terminator
         )
+        self._old, self._new = self._literal(self._OLD), self._literal(self._NEW)
 
     @staticmethod
     def _shape(statement: sa.Executable, sa_dialect: SADialect, terminator: str) -> str:
@@ -327,7 +329,7 @@ class VersionSQL:
         self, deletes: Sequence[str], inserts: Sequence[str], updates: Sequence[tuple[str, str]]
     ) -> list[str]:
         """Return the SQL that moves the version rows: updates, then deletes, then inserts."""
-        old, new = self._literal(self._OLD), self._literal(self._NEW)
+        old, new = self._old, self._new
         out = [
             self._update.replace(new, self._literal(after)).replace(old, self._literal(before))
             for before, after in updates

@@ -40,7 +40,7 @@ from orch_core.runtime.leftovers import step_leftovers
 from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, LastEntry, Recorder, RunKind
 from orch_core.runtime.resume import NOTHING_TO_RESUME, ResumePoint, resume_point
-from orch_core.runtime.scripts import RevisionModule, ScriptLoader
+from orch_core.runtime.scripts import CompiledScript, RevisionModule, ScriptLoader
 from orch_core.runtime.statement_counter import StatementCounter
 from orch_core.runtime.step_progress import ProgressLog, StepProgress
 from orch_core.runtime.tenant_schema import attach_search_path
@@ -260,7 +260,7 @@ class DatabaseRunner:
 
     def render_sql(self, plan: Plan, write: Callable[[str], None]) -> None:
         """Write the SQL that applying plan would run, version-table changes included."""
-        self._compile_all(plan)
+        scripts = self._compile_all(plan)
         name = checked_url(self.config).get_backend_name()
         context = MigrationContext.offline(name, write)
         version_sql = self.recorder.version_sql(
@@ -268,11 +268,11 @@ class DatabaseRunner:
         )
         if not plan.current:
             context.emit(sa.schema.CreateTable(self.recorder.version))
-        for step in plan.steps:
+        for step, script in zip(plan.steps, scripts, strict=True):
             service = self.planner.get(step.revision).service
             step_context = context.for_revision(step.revision, self.target_metadata(service))
             write(f"\n-- {'Running' if step.direction == 'up' else 'Reverting'} {step.revision}")
-            module = self.loader.load(self._script(step), step_context, self.x_arguments)
+            module = self.loader.load(script, step_context, self.x_arguments)
             with step_context.transaction(module.transactional):
                 self._render_step(module.function(step.direction), step)
                 for text in version_sql.statements(step.deletes, step.inserts, step.updates):
@@ -296,10 +296,10 @@ class DatabaseRunner:
             self._target_metadata[service] = found
         return self._target_metadata[service]
 
-    def _compile_all(self, plan: Plan) -> None:
+    def _compile_all(self, plan: Plan) -> list[CompiledScript]:
         """Compile every script of the plan first: one that does not compile stops the run
-        before any step has touched the database."""
-        self.loader.compile_all(self._script(step) for step in plan.steps)
+        before any step has touched the database. Return them in the plan's order."""
+        return self.loader.compile_all(self._script(step) for step in plan.steps)
 
     def state(self) -> tuple[tuple[str, ...], OrchError | None]:
         """Return the heads the database is at and what would make the next upgrade refuse

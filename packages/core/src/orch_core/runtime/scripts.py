@@ -170,12 +170,13 @@ class ScriptLoader:
 
     def load(
         self,
-        filename: str | Path,
+        script: str | Path | CompiledScript,
         migration_context: MigrationContext,
         x_arguments: Sequence[str] = (),
     ) -> RevisionModule:
-        """Execute the script as a fresh module whose `op` runs in migration_context."""
-        compiled = self._compiled_now(str(filename))
+        """Execute the script (a file, or one compile_all returned) as a fresh module whose
+        `op` runs in migration_context."""
+        compiled = script if isinstance(script, CompiledScript) else self._compiled_now(str(script))
         filename = compiled.filename
         op = Operations(migration_context)
         context = ScriptContext(migration_context, x_arguments)
