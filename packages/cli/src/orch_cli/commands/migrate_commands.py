@@ -20,6 +20,7 @@ from orch_cli.sharding import SHARD, SHARDS, sharded
 from orch_core import api
 
 if TYPE_CHECKING:
+    from orch_cli.documents import PlansDocument, SqlDocument, StampDocument, StampEntry
     from orch_core.fleet.orchestrator import RunSummary
     from orch_core.project import Project
     from orch_graph.plan import Direction, Plan
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
 ALL_DBS = typer.Option(False, "--all-dbs", help="Every database in the config.")
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the plans; touch nothing.")
 SQL = typer.Option(False, "--sql", help="Print the SQL instead of running it.")
-JSON = typer.Option(False, "--json", help="One JSON document: the plans, or the run's result.")
+JSON = typer.Option(
+    False, "--json", help="One JSON document: the run's result, the plans or the SQL."
+)
 KEEP_GOING = typer.Option(
     False, "--keep-going", help="After a failure, run what does not depend on it."
 )
@@ -122,7 +125,7 @@ def _move(
         shown_on = terminal()
         _prepare_run(ctx, project, shown_on)
         if sql:
-            _print_sql(project, databases, direction, target, x_arg)
+            _print_sql(project, databases, direction, target, x_arg, as_json)
             return
         if dry_run:
             plans = api.plan(project, target, direction=direction, databases=databases)
@@ -159,27 +162,42 @@ def _prepare_run(ctx: typer.Context, project: Project, shown_on: Terminal | None
 
 
 def _print_sql(
-    project: Project, databases: list[str], direction: Direction, target: str, x_arg: list[str]
+    project: Project,
+    databases: list[str],
+    direction: Direction,
+    target: str,
+    x_arg: list[str],
+    as_json: bool,
 ) -> None:
     found = api.sql(project, target, direction=direction, databases=databases, x_arguments=x_arg)
+    if as_json:
+        document: SqlDocument = {
+            "databases": {
+                each.database: {"url": each.url, "lines": list(each.lines)} for each in found
+            }
+        }
+        output.emit_json(document)
+        return
     for each in found:  # one write per database, not one per statement
         output.lines([f"-- orch: database {each.database} ({each.url})", *each.lines, ""])
 
 
 def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
     if as_json:
-        document = {
-            name: {
-                "current": list(plan.current),
-                "heads_after": list(plan.heads_after),
-                "steps": [
-                    {"revision": s.revision, "direction": DIRECTION_WORDS[s.direction]}
-                    for s in plan.steps
-                ],
+        document: PlansDocument = {
+            "databases": {
+                name: {
+                    "current": list(plan.current),
+                    "heads_after": list(plan.heads_after),
+                    "steps": [
+                        {"revision": s.revision, "direction": DIRECTION_WORDS[s.direction]}
+                        for s in plan.steps
+                    ],
+                }
+                for name, plan in plans.items()
             }
-            for name, plan in plans.items()
         }
-        output.emit_json({"databases": document})
+        output.emit_json(document)
         return
     for name, plan in plans.items():
         current = ", ".join(plan.current) or "<base>"
@@ -225,7 +243,7 @@ def stamp(
     as_json: bool = typer.Option(False, "--json", help="One JSON document: rows before, after."),
 ) -> None:
     """Record revisions in the version table without running any script."""
-    stamped: dict[str, object] = {}
+    stamped: dict[str, StampEntry] = {}
     with handled(as_json):
         project = load_project(ctx)
         _prepare_run(ctx, project)
@@ -236,7 +254,8 @@ def stamp(
             if not as_json:
                 output.line(f"{name}: stamped {', '.join(result.after) or '<base>'}")
     if as_json:
-        output.emit_json({"databases": stamped})
+        document: StampDocument = {"databases": stamped}
+        output.emit_json(document)
 
 
 def register(app: typer.Typer) -> None:
