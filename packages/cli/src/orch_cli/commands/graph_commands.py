@@ -13,6 +13,7 @@ from orch_cli import output
 from orch_cli.completion import target_names
 from orch_cli.context import load_project
 from orch_cli.errors import handled
+from orch_cli.flags import OrchCommand
 from orch_core import api
 from orch_graph.errors import BadTarget
 from orch_graph.history import history as history_between
@@ -186,4 +187,4 @@ def show(
 def register(app: typer.Typer) -> None:
     """Add these commands to the app."""
     for command in (heads, branches, history, show):
-        app.command()(command)
+        app.command(cls=OrchCommand)(command)

@@ -12,8 +12,9 @@ import typer
 
 from orch_cli import output
 from orch_cli.completion import DB, target_names
-from orch_cli.context import load_project, options
+from orch_cli.context import load_project, options, start_logging
 from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
+from orch_cli.flags import OrchCommand
 from orch_cli.progress_display import Terminal, live_progress, terminal
 from orch_cli.run_summary import DIRECTION_WORDS, print_summary, summary_document
 from orch_cli.sharding import SHARD, SHARDS, sharded
@@ -152,10 +153,8 @@ def _move(
 def _prepare_run(ctx: typer.Context, project: Project, shown_on: Terminal | None = None) -> None:
     """Configure logging from the global options, to stderr (above the status line, if
     shown); keep what lives all run from the collector."""
-    given = options(ctx)
     # A Terminal writes as a text stream does: write and flush are all the logger uses.
-    stream = cast("TextIO", shown_on) if shown_on is not None else None
-    api.configure_logging(given.log_format, given.verbosity, project.config.audit_log, stream)
+    start_logging(ctx, project, cast("TextIO", shown_on) if shown_on is not None else None)
     # Modules, the graph and the config live as long as the run: out of the collector's sight,
     # each garbage collection during a long run walks only what the steps create.
     gc.freeze()
@@ -262,6 +261,6 @@ def register(app: typer.Typer) -> None:
     """Add these commands to the app."""
     # `orch downgrade -1`, as people type it with Alembic: a relative target is not an option.
     relative_targets = {"ignore_unknown_options": True}
-    app.command(context_settings=relative_targets)(upgrade)
-    app.command(context_settings=relative_targets)(downgrade)
-    app.command(context_settings=relative_targets)(stamp)
+    app.command(cls=OrchCommand, context_settings=relative_targets)(upgrade)
+    app.command(cls=OrchCommand, context_settings=relative_targets)(downgrade)
+    app.command(cls=OrchCommand, context_settings=relative_targets)(stamp)

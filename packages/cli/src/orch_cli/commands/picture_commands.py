@@ -17,8 +17,9 @@ import typer
 
 from orch_cli import output
 from orch_cli.completion import DB
-from orch_cli.context import load_project
+from orch_cli.context import load_project, start_logging
 from orch_cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, CliError, handled, report
+from orch_cli.flags import OrchCommand
 
 if TYPE_CHECKING:
     from orch_cli.documents import PictureDocument
@@ -77,6 +78,7 @@ def graph(
     with handled(as_json):
         chosen = output_format or _format_of(output_path)
         project = load_project(ctx)
+        start_logging(ctx, project)
         picture = _order(project, db) if order else _revisions(project, db, all_dbs)
         if as_json:
             output.emit_json(_picture_document(picture))
@@ -191,4 +193,4 @@ def _write(content: bytes, path: Path | None) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
-    app.command()(graph)
+    app.command(cls=OrchCommand)(graph)

@@ -10,8 +10,9 @@ import typer
 
 from orch_cli import output
 from orch_cli.commands.graph_commands import revision_document
-from orch_cli.context import load_project
+from orch_cli.context import load_project, start_logging
 from orch_cli.errors import EXIT_BAD_INPUT, CliError, handled, report
+from orch_cli.flags import OrchCommand
 from orch_graph.revision import Revision
 from orch_graph.scanner import read_header
 from orch_graph.targets import resolve_single
@@ -182,6 +183,7 @@ def revision(
 
     with handled(as_json):
         project = load_project(ctx)
+        start_logging(ctx, project)
         result = api.revision(
             project,
             message,
@@ -251,6 +253,6 @@ def merge(
 
 def register(app: typer.Typer) -> None:
     """Add these commands to the app."""
-    app.command()(init)
-    app.command()(revision)
-    app.command()(merge)
+    app.command(cls=OrchCommand)(init)
+    app.command(cls=OrchCommand)(revision)
+    app.command(cls=OrchCommand)(merge)

@@ -9,8 +9,9 @@ import typer
 
 from orch_cli import output
 from orch_cli.completion import DB
-from orch_cli.context import database_names, load_project
+from orch_cli.context import database_names, load_project, start_logging
 from orch_cli.errors import EXIT_FAILED, describe, error_body, handled
+from orch_cli.flags import OrchCommand
 
 if TYPE_CHECKING:
     from orch_cli.documents import (
@@ -34,6 +35,7 @@ def _states(ctx: typer.Context, db: list[str], all_dbs: bool) -> list[DatabaseSt
     from orch_core import api
 
     project = load_project(ctx)
+    start_logging(ctx, project)
     return api.status(project, databases=database_names(project, db, all_dbs))
 
 
@@ -144,6 +146,7 @@ def verify(
 
     with handled(as_json):
         project = load_project(ctx)
+        start_logging(ctx, project)
         names = database_names(project, db, all_dbs)
         found = api.verify(project, databases=names, baseline=baseline)
         drifts = [d for d in found if d.problem != "unchecked"]
@@ -200,6 +203,7 @@ def check(
 
     with handled(as_json):
         project = load_project(ctx)
+        start_logging(ctx, project)
         checks = api.check(project, databases=database_names(project, db, all_dbs))
     if as_json:
         document: CheckDocument = {"databases": {c.database: _check_entry(c) for c in checks}}
@@ -244,4 +248,4 @@ def _check_lines(checks: list[DatabaseCheck]) -> list[str]:
 def register(app: typer.Typer) -> None:
     """Add these commands to the app."""
     for command in (current, status, verify, check):
-        app.command()(command)
+        app.command(cls=OrchCommand)(command)

@@ -62,7 +62,8 @@ class AuditFile(logging.FileHandler):
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        super().__init__(path, mode="a", encoding="utf-8")
+        # Opened at the first event: a command that emits none (`current`) leaves no file.
+        super().__init__(path, mode="a", encoding="utf-8", delay=True)
         self.path = path
 
 
