@@ -16,8 +16,7 @@ from orch_cli.app import app
 from orch_cli.flags import COMMANDS, GLOBAL_OPTIONS, Excludes, Needs, option_name
 from tests.cli.conftest import Invoke
 
-ROOT = typer.main.get_command(app)
-assert isinstance(ROOT, click.Group)
+ROOT = typer.main.get_group(app)
 # Options of the root that say where or how to print, not what a command does.
 NOT_COMMAND_FLAGS = {"version", "install_completion", "show_completion", "help"}
 # Values the options check in their own callbacks, before the command runs.
