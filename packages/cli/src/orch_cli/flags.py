@@ -1,8 +1,9 @@
 """Which options each command honours: one table, and the check that refuses the rest.
 
 A flag a command cannot honour is refused by name with exit 2 before the command runs, never
-silently ignored. Every command states which global options it honours and how its own options
-combine; tests/cli/test_flags.py walks the app and fails on an option this table does not name.
+silently ignored (OrchCommand, in command.py, asks `refusal`). Every command states which
+global options it honours and how its own options combine; tests/cli/test_flags.py walks the
+app and fails on an option this table does not name.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from typing import NamedTuple
 
 import click
 from click.core import ParameterSource
-from typer.core import TyperCommand
 
-from orch_cli.errors import EXIT_BAD_INPUT, CliError, report
+from orch_cli.errors import EXIT_BAD_INPUT, CliError
 
 # The root's options that change what a command does, by parameter name.
 PROJECT = frozenset({"config", "env"})  # where the project is: commands that load one
@@ -148,15 +148,3 @@ def _given(ctx: click.Context, name: str) -> bool:
     return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE and bool(
         ctx.params.get(name)
     )
-
-
-class OrchCommand(TyperCommand):
-    """A command that refuses, by name, an option it would otherwise ignore."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        """Refuse an option the command cannot honour with exit 2, else run the command."""
-        refused = refusal(ctx)
-        if refused is not None:
-            report(refused, bool(ctx.params.get("as_json")))
-            ctx.exit(refused.exit_code)
-        return super().invoke(ctx)

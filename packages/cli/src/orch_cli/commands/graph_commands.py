@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 import typer
 
 from orch_cli import output
+from orch_cli.command import OrchCommand
 from orch_cli.completion import target_names
 from orch_cli.context import load_project
 from orch_cli.errors import handled
-from orch_cli.flags import OrchCommand
 from orch_core import api
 from orch_graph.errors import BadTarget
 from orch_graph.history import history as history_between

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, TextIO, cast
 import typer
 
 from orch_cli import output
+from orch_cli.command import OrchCommand
 from orch_cli.completion import DB, target_names
 from orch_cli.context import load_project, options, start_logging
 from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
-from orch_cli.flags import OrchCommand
 from orch_cli.progress_display import Terminal, live_progress, terminal
 from orch_cli.run_summary import DIRECTION_WORDS, print_summary, summary_document
 from orch_cli.sharding import SHARD, SHARDS, sharded

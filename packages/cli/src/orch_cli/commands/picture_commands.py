@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 from orch_cli import output
+from orch_cli.command import OrchCommand
 from orch_cli.completion import DB
 from orch_cli.context import load_project, start_logging
 from orch_cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, CliError, handled, report
-from orch_cli.flags import OrchCommand
 
 if TYPE_CHECKING:
     from orch_cli.documents import PictureDocument

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, cast
 import typer
 
 from orch_cli import output
+from orch_cli.command import OrchCommand
 from orch_cli.commands.graph_commands import revision_document
 from orch_cli.context import load_project, start_logging
 from orch_cli.errors import EXIT_BAD_INPUT, CliError, handled, report
-from orch_cli.flags import OrchCommand
 from orch_graph.revision import Revision
 from orch_graph.scanner import read_header
 from orch_graph.targets import resolve_single

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, cast
 import typer
 
 from orch_cli import output
+from orch_cli.command import OrchCommand
 from orch_cli.completion import DB
 from orch_cli.context import database_names, load_project, start_logging
 from orch_cli.errors import EXIT_FAILED, describe, error_body, handled
-from orch_cli.flags import OrchCommand
 
 if TYPE_CHECKING:
     from orch_cli.documents import (
