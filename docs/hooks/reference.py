@@ -2,12 +2,15 @@
 
 `reference/commands.md` is generated from the click command that typer builds from
 `orch_cli.app`: every command's usage, help and options, as `orch COMMAND --help` knows them.
-A page may also ask for the audit events with `<!-- orch:events -->`.
+A page may also ask for the audit events with `<!-- orch:events -->`, and for every command's
+`--json` schema (from orch_cli/schemas/, derived from the documents' types) with
+`<!-- orch:json-schemas -->`.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 
 import click
 import typer.main
@@ -17,10 +20,13 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from orch_cli.app import app
+from orch_cli.documents import DOCUMENTS
+from orch_cli.json_schema import schema_file
 from orch_core.audit.events import Event
 
 COMMANDS_PAGE = "reference/commands.md"
 EVENTS_MARK = "<!-- orch:events -->"
+SCHEMAS_MARK = "<!-- orch:json-schemas -->"
 
 
 def command_reference() -> str:
@@ -81,6 +87,30 @@ def event_reference() -> str:
     return "\n".join(f"- `{event.value}`" for event in Event)
 
 
+def schema_reference() -> str:
+    """Return a section per `--json` document: what prints it, its keys, its JSON Schema."""
+    parts = []
+    for command in DOCUMENTS:
+        schema = json.loads(schema_file(command).read_text(encoding="utf-8"))
+        title = "The error document" if command == "error" else f"`orch {command} --json`"
+        keys = ", ".join(f"`{key}`" for key in schema["properties"])
+        parts += [
+            f"### {title}",
+            "",
+            schema["description"],
+            "",
+            f"Top-level keys: {keys}. Schema: `orch_cli/schemas/{schema_file(command).name}`.",
+            "",
+            '??? note "JSON Schema"',
+            "",
+            "    ```json",
+            *(f"    {line}" for line in json.dumps(schema, indent=2).splitlines()),
+            "    ```",
+            "",
+        ]
+    return "\n".join(parts)
+
+
 def _block(text: str) -> str:
     return f"```text\n{text.strip()}\n```\n"
 
@@ -99,6 +129,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 def on_page_markdown(markdown: str, page: Page, **_: object) -> str:
     """Fill a page's `<!-- orch:... -->` marks; an unknown mark fails the build."""
     markdown = markdown.replace(EVENTS_MARK, event_reference())
+    if SCHEMAS_MARK in markdown:
+        markdown = markdown.replace(SCHEMAS_MARK, schema_reference())
     if "<!-- orch:" in markdown:
         raise PluginError(f"{page.file.src_uri}: unknown <!-- orch:... --> mark")
     return markdown

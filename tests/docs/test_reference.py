@@ -7,8 +7,10 @@ import re
 import click
 import typer.main
 
-from docs.hooks.reference import command_reference, event_reference
+from docs.hooks.reference import command_reference, event_reference, schema_reference
 from orch_cli.app import app
+from orch_cli.documents import DOCUMENTS
+from orch_cli.json_schema import schema_file
 from orch_core.audit.events import Event
 
 
@@ -52,3 +54,12 @@ def test_event_list_is_orchs_closed_list() -> None:
     listed = event_reference().splitlines()
     assert listed == [f"- `{event.value}`" for event in Event]
     assert "- `migration.applied`" in listed
+
+
+def test_json_page_has_every_commands_schema() -> None:
+    page = schema_reference()
+    for command in DOCUMENTS:
+        title = "The error document" if command == "error" else f"`orch {command} --json`"
+        assert f"### {title}\n" in page
+        assert f"orch_cli/schemas/{schema_file(command).name}" in page
+    assert page.count('"$schema": "https://json-schema.org/draft/2020-12/schema"') == len(DOCUMENTS)

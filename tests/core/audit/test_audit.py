@@ -2,6 +2,7 @@
 
 import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,39 @@ def test_json_format_prints_json_lines(tmp_path: Path) -> None:
     event = json.loads(stream.getvalue().splitlines()[0])
     assert event["event"] == "run.started"
     assert event["run_id"] == "r2"
+
+
+def test_sqlalchemy_records_come_out_in_the_same_format_masked(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    audit_path = tmp_path / "audit.jsonl"
+    audit = configure_logging("json", verbosity=2, audit_log=audit_path, stream=stream)
+    try:
+        logging.getLogger("sqlalchemy.engine.Engine").info("connect mysql://u:s3cret@h/d")
+        structlog.get_logger("orch").info(Event.RUN_STARTED, run_id="r3")
+    finally:
+        assert audit is not None
+        audit.close()
+        structlog.reset_defaults()
+    shown = [json.loads(line) for line in stream.getvalue().splitlines()]
+    kept = [json.loads(line) for line in audit_path.read_text().splitlines()]
+    for events in (shown, kept):
+        sql, started = events
+        assert sql["event"] == "connect mysql://u:***@h/d"
+        assert sql["logger"] == "sqlalchemy.engine.Engine"
+        assert sql["level"] == "info"
+        assert {"timestamp", "user", "host", "pid"} <= set(sql) & set(started)
+        assert started["event"] == "run.started"
+
+
+def test_sqlalchemy_stays_quiet_below_double_verbose() -> None:
+    stream = io.StringIO()
+    configure_logging("console", verbosity=1, stream=stream)
+    try:
+        logging.getLogger("sqlalchemy.engine.Engine").info("SELECT 1")
+        logging.getLogger("sqlalchemy.engine.Engine").warning("pool exhausted")
+    finally:
+        structlog.reset_defaults()
+    shown = stream.getvalue()
+    assert "SELECT 1" not in shown
+    assert "pool exhausted" in shown
+    assert "[sqlalchemy.engine.Engine]" in shown

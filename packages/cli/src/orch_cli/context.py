@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
@@ -27,6 +27,15 @@ def load_project(ctx: typer.Context, *, need_urls: bool = True) -> Project:
 
     given = options(ctx)
     return api.load(given.config, env=given.env, need_urls=need_urls)
+
+
+def start_logging(ctx: typer.Context, project: Project, stream: TextIO | None = None) -> None:
+    """Configure logging once, at the start of a command that reads or moves databases, from
+    the global options (--log-format, -v, -q) and the config's audit log."""
+    from orch_core import api
+
+    given = options(ctx)
+    api.configure_logging(given.log_format, given.verbosity, project.config.audit_log, stream)
 
 
 def database_names(project: Project, db: Sequence[str], all_dbs: bool) -> list[str]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import click
 import typer
@@ -16,6 +17,9 @@ import typer
 from orch_core import errors as core
 from orch_core.urls import mask_passwords
 from orch_graph import errors as graph
+
+if TYPE_CHECKING:
+    from orch_cli.documents import ErrorBody, ErrorDocument
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -182,11 +186,20 @@ def _code(exc: BaseException) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
+def error_body(error: CliError) -> ErrorBody:
+    """Return an error as JSON documents carry it."""
+    return {"code": error.code, "message": error.message, "hint": error.hint}
+
+
+def error_document(error: CliError) -> ErrorDocument:
+    """Return the document --json prints instead of a result when a command stops."""
+    return {"error": error_body(error)}
+
+
 def report(error: CliError, as_json: bool) -> None:
     """Print the error: JSON on stdout with --json, else `error:`/`hint:` lines on stderr."""
     if as_json:
-        body = {"code": error.code, "message": error.message, "hint": error.hint}
-        typer.echo(json.dumps({"error": body}))
+        typer.echo(json.dumps(error_document(error)))
         return
     typer.echo(f"error: {error.message}", err=True)
     typer.echo(f"hint: {error.hint}", err=True)

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 import typer
 
 from orch_core.urls import mask_passwords
 
 
-def emit_json(document: dict[str, Any]) -> None:
-    """Print one JSON document on stdout, and nothing else there."""
+def emit_json(document: Mapping[str, object]) -> None:
+    """Print one JSON document (a shape of documents.py) on stdout, and nothing else there."""
     typer.echo(mask_passwords(json.dumps(document, indent=2, default=str)))
 
 

@@ -5,26 +5,33 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from orch_cli import output
-from orch_cli.errors import describe
+from orch_cli.errors import describe, error_body
 
 if TYPE_CHECKING:
+    from orch_cli.documents import (
+        Direction,
+        OutcomeDocument,
+        RunDocument,
+        RunErrorBody,
+        TallyDocument,
+    )
     from orch_core.fleet.outcomes import DatabaseOutcome, RunSummary, Tally
 
 # A step's direction as --dry-run prints it (and DESIGN.md fixes for its JSON).
-DIRECTION_WORDS = {"up": "upgrade", "down": "downgrade"}
+DIRECTION_WORDS: dict[str, Direction] = {"up": "upgrade", "down": "downgrade"}
 
 # Above this many databases the text summary counts them, and lists only the failures.
 LISTED_UP_TO = 20
 
 
-def summary_document(summary: RunSummary) -> dict[str, object]:
+def summary_document(summary: RunSummary) -> RunDocument:
     """Return a run as DESIGN.md's JSON: each database's outcome, rows, steps and error."""
     counts: dict[str, int] = {}
     for tally in summary.tally():
         counts[tally.outcome.value] = counts.get(tally.outcome.value, 0) + tally.count
     return {
         "run_id": summary.run_id,
-        "direction": f"{summary.direction}grade",
+        "direction": DIRECTION_WORDS[summary.direction],
         "target": summary.target,
         "stopped_by": summary.stopped_by,
         "counts": dict(sorted(counts.items())),
@@ -34,14 +41,11 @@ def summary_document(summary: RunSummary) -> dict[str, object]:
     }
 
 
-def _database_document(outcome: DatabaseOutcome) -> dict[str, object]:
-    error = None
+def _database_document(outcome: DatabaseOutcome) -> OutcomeDocument:
+    error: RunErrorBody | None = None
     if outcome.error is not None:
-        described = describe(outcome.error)
         error = {
-            "code": described.code,
-            "message": described.message,
-            "hint": described.hint,
+            **error_body(describe(outcome.error)),
             # Of a step left half done: how many of its statements completed (None: unknown).
             "statements_done": getattr(outcome.error, "statements_done", None),
         }
@@ -68,7 +72,7 @@ def _database_document(outcome: DatabaseOutcome) -> dict[str, object]:
     }
 
 
-def _tally_document(tally: Tally) -> dict[str, object]:
+def _tally_document(tally: Tally) -> TallyDocument:
     return {
         "outcome": tally.outcome.value,
         "at": None if tally.at is None else list(tally.at),

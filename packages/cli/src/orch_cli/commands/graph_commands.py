@@ -5,11 +5,12 @@ None of them touches a database, so none of them imports SQLAlchemy.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from orch_cli import output
+from orch_cli.command import OrchCommand
 from orch_cli.completion import target_names
 from orch_cli.context import load_project
 from orch_cli.errors import handled
@@ -21,6 +22,12 @@ from orch_graph.target import Target, parse_range
 from orch_graph.targets import resolve_single
 
 if TYPE_CHECKING:
+    from orch_cli.documents import (
+        BranchesDocument,
+        HeadsDocument,
+        RevisionDocument,
+        RevisionsDocument,
+    )
     from orch_graph.graph import RevisionGraph
     from orch_graph.revision import Revision
 
@@ -28,7 +35,7 @@ JSON = typer.Option(False, "--json", help="Print one JSON document.")
 VERBOSE = typer.Option(False, "--verbose", "-v", help="Show each revision in full.")
 
 
-def revision_document(revision: Revision) -> dict[str, Any]:
+def revision_document(revision: Revision) -> RevisionDocument:
     """Return a revision as the JSON interface shows it."""
     return {
         "revision": revision.revision,
@@ -86,7 +93,8 @@ def heads(ctx: typer.Context, as_json: bool = JSON, verbose: bool = VERBOSE) -> 
         project = load_project(ctx, need_urls=False)
         graph, found = project.graph, api.heads(project)
         if as_json:
-            output.emit_json({"heads": [revision_document(r) for r in found]})
+            heads_found: HeadsDocument = {"heads": [revision_document(r) for r in found]}
+            output.emit_json(heads_found)
             return
         for revision in found:
             labels = f" ({', '.join(revision.branch_labels)})" if revision.branch_labels else ""
@@ -102,11 +110,13 @@ def branches(ctx: typer.Context, as_json: bool = JSON) -> None:
         graph = load_project(ctx, need_urls=False).graph
         points = [graph.get(point) for point in graph.branch_points]
         if as_json:
-            documents = [
-                {**revision_document(p), "children": sorted(graph.children(p.revision))}
-                for p in points
-            ]
-            output.emit_json({"branch_points": documents})
+            document: BranchesDocument = {
+                "branch_points": [
+                    {**revision_document(p), "children": sorted(graph.children(p.revision))}
+                    for p in points
+                ]
+            }
+            output.emit_json(document)
             return
         for point in points:
             output.line(describe_line(graph, point))
@@ -130,7 +140,8 @@ def history(
         lower, upper = _split_range(rev_range)
         revisions = history_between(graph, lower, upper)
         if as_json:
-            output.emit_json({"revisions": [revision_document(r) for r in revisions]})
+            listed: RevisionsDocument = {"revisions": [revision_document(r) for r in revisions]}
+            output.emit_json(listed)
             return
         describe = verbose_block if verbose else describe_line
         output.lines(describe(graph, revision) for revision in revisions)
@@ -166,7 +177,8 @@ def show(
         graph = load_project(ctx, need_urls=False).graph
         found = [graph.get(resolve_single(graph, name)) for name in revisions]
         if as_json:
-            output.emit_json({"revisions": [revision_document(r) for r in found]})
+            shown: RevisionsDocument = {"revisions": [revision_document(r) for r in found]}
+            output.emit_json(shown)
             return
         for revision in found:
             output.line(verbose_block(graph, revision))
@@ -175,4 +187,4 @@ def show(
 def register(app: typer.Typer) -> None:
     """Add these commands to the app."""
     for command in (heads, branches, history, show):
-        app.command()(command)
+        app.command(cls=OrchCommand)(command)

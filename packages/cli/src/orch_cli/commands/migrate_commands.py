@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, TextIO, cast
 import typer
 
 from orch_cli import output
+from orch_cli.command import OrchCommand
 from orch_cli.completion import DB, target_names
-from orch_cli.context import load_project, options
+from orch_cli.context import load_project, options, start_logging
 from orch_cli.errors import EXIT_FAILED, INTERRUPTED, describe, handled, report
 from orch_cli.progress_display import Terminal, live_progress, terminal
 from orch_cli.run_summary import DIRECTION_WORDS, print_summary, summary_document
@@ -20,6 +21,7 @@ from orch_cli.sharding import SHARD, SHARDS, sharded
 from orch_core import api
 
 if TYPE_CHECKING:
+    from orch_cli.documents import PlansDocument, SqlDocument, StampDocument, StampEntry
     from orch_core.fleet.orchestrator import RunSummary
     from orch_core.project import Project
     from orch_graph.plan import Direction, Plan
@@ -27,7 +29,9 @@ if TYPE_CHECKING:
 ALL_DBS = typer.Option(False, "--all-dbs", help="Every database in the config.")
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the plans; touch nothing.")
 SQL = typer.Option(False, "--sql", help="Print the SQL instead of running it.")
-JSON = typer.Option(False, "--json", help="One JSON document: the plans, or the run's result.")
+JSON = typer.Option(
+    False, "--json", help="One JSON document: the run's result, the plans or the SQL."
+)
 KEEP_GOING = typer.Option(
     False, "--keep-going", help="After a failure, run what does not depend on it."
 )
@@ -136,7 +140,7 @@ def _move(
                 f"runs on the database; it has no {flag} form", param_hint="--resume"
             )
         if sql:
-            _print_sql(project, databases, direction, target, x_arg)
+            _print_sql(project, databases, direction, target, x_arg, as_json)
             return
         if dry_run:
             plans = api.plan(project, target, direction=direction, databases=databases)
@@ -163,37 +167,50 @@ def _move(
 def _prepare_run(ctx: typer.Context, project: Project, shown_on: Terminal | None = None) -> None:
     """Configure logging from the global options, to stderr (above the status line, if
     shown); keep what lives all run from the collector."""
-    given = options(ctx)
     # A Terminal writes as a text stream does: write and flush are all the logger uses.
-    stream = cast("TextIO", shown_on) if shown_on is not None else None
-    api.configure_logging(given.log_format, given.verbosity, project.config.audit_log, stream)
+    start_logging(ctx, project, cast("TextIO", shown_on) if shown_on is not None else None)
     # Modules, the graph and the config live as long as the run: out of the collector's sight,
     # each garbage collection during a long run walks only what the steps create.
     gc.freeze()
 
 
 def _print_sql(
-    project: Project, databases: list[str], direction: Direction, target: str, x_arg: list[str]
+    project: Project,
+    databases: list[str],
+    direction: Direction,
+    target: str,
+    x_arg: list[str],
+    as_json: bool,
 ) -> None:
     found = api.sql(project, target, direction=direction, databases=databases, x_arguments=x_arg)
+    if as_json:
+        document: SqlDocument = {
+            "databases": {
+                each.database: {"url": each.url, "lines": list(each.lines)} for each in found
+            }
+        }
+        output.emit_json(document)
+        return
     for each in found:  # one write per database, not one per statement
         output.lines([f"-- orch: database {each.database} ({each.url})", *each.lines, ""])
 
 
 def _print_plans(plans: dict[str, Plan], as_json: bool) -> None:
     if as_json:
-        document = {
-            name: {
-                "current": list(plan.current),
-                "heads_after": list(plan.heads_after),
-                "steps": [
-                    {"revision": s.revision, "direction": DIRECTION_WORDS[s.direction]}
-                    for s in plan.steps
-                ],
+        document: PlansDocument = {
+            "databases": {
+                name: {
+                    "current": list(plan.current),
+                    "heads_after": list(plan.heads_after),
+                    "steps": [
+                        {"revision": s.revision, "direction": DIRECTION_WORDS[s.direction]}
+                        for s in plan.steps
+                    ],
+                }
+                for name, plan in plans.items()
             }
-            for name, plan in plans.items()
         }
-        output.emit_json({"databases": document})
+        output.emit_json(document)
         return
     for name, plan in plans.items():
         current = ", ".join(plan.current) or "<base>"
@@ -240,7 +257,7 @@ def stamp(
     as_json: bool = typer.Option(False, "--json", help="One JSON document: rows before, after."),
 ) -> None:
     """Record revisions in the version table without running any script."""
-    stamped: dict[str, object] = {}
+    stamped: dict[str, StampEntry] = {}
     with handled(as_json):
         project = load_project(ctx)
         _prepare_run(ctx, project)
@@ -251,13 +268,14 @@ def stamp(
             if not as_json:
                 output.line(f"{name}: stamped {', '.join(result.after) or '<base>'}")
     if as_json:
-        output.emit_json({"databases": stamped})
+        document: StampDocument = {"databases": stamped}
+        output.emit_json(document)
 
 
 def register(app: typer.Typer) -> None:
     """Add these commands to the app."""
     # `orch downgrade -1`, as people type it with Alembic: a relative target is not an option.
     relative_targets = {"ignore_unknown_options": True}
-    app.command(context_settings=relative_targets)(upgrade)
-    app.command(context_settings=relative_targets)(downgrade)
-    app.command(context_settings=relative_targets)(stamp)
+    app.command(cls=OrchCommand, context_settings=relative_targets)(upgrade)
+    app.command(cls=OrchCommand, context_settings=relative_targets)(downgrade)
+    app.command(cls=OrchCommand, context_settings=relative_targets)(stamp)

@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
+from orch_cli import output
+from orch_cli.command import OrchCommand
 from orch_cli.completion import DB
-from orch_cli.context import load_project
+from orch_cli.context import load_project, start_logging
 from orch_cli.errors import EXIT_BAD_INPUT, EXIT_FAILED, CliError, handled, report
 
 if TYPE_CHECKING:
+    from orch_cli.documents import PictureDocument
     from orch_core.project import Project
     from orch_graph.picture import Picture
 
@@ -63,17 +66,38 @@ def graph(
     all_dbs: bool = typer.Option(
         False, "--all-dbs", help="Mark where every database is (with --order: draw every one)."
     ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the picture's boxes and arrows as one JSON document."
+    ),
 ) -> None:
     """Draw the revision graph (a lane per service) or, with --order, the databases' order.
 
     --db/--all-dbs mark where each database is, which reads its version table; with --order
     they choose the databases drawn (all of them by default).
     """
-    with handled():
+    with handled(as_json):
         chosen = output_format or _format_of(output_path)
         project = load_project(ctx)
+        start_logging(ctx, project)
         picture = _order(project, db) if order else _revisions(project, db, all_dbs)
+        if as_json:
+            output.emit_json(_picture_document(picture))
+            return
         _write(_render(picture, chosen), output_path)
+
+
+def _picture_document(picture: Picture) -> PictureDocument:
+    """Return the boxes and arrows that every drawing of the picture shows."""
+    return {
+        "nodes": [
+            {"id": n.id, "lines": list(n.lines), "kind": n.kind.value, "lane": n.lane}
+            for n in picture.nodes
+        ],
+        "edges": [
+            {"source": e.source, "target": e.target, "kind": e.kind.value, "label": e.label}
+            for e in picture.edges
+        ],
+    }
 
 
 def _format_of(path: Path | None) -> Format:
@@ -169,4 +193,4 @@ def _write(content: bytes, path: Path | None) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
-    app.command()(graph)
+    app.command(cls=OrchCommand)(graph)

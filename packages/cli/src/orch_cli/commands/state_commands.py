@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 import typer
 
 from orch_cli import output
+from orch_cli.command import OrchCommand
 from orch_cli.completion import DB
-from orch_cli.context import database_names, load_project
-from orch_cli.errors import EXIT_FAILED, describe, handled
+from orch_cli.context import database_names, load_project, start_logging
+from orch_cli.errors import EXIT_FAILED, describe, error_body, handled
 
 if TYPE_CHECKING:
+    from orch_cli.documents import (
+        ChangeDocument,
+        CheckDocument,
+        CheckEntry,
+        DriftDocument,
+        StateDocument,
+        StatesDocument,
+        VerifyDocument,
+    )
     from orch_core.autogenerate.drift import DatabaseCheck
     from orch_core.runtime.state import DatabaseState
     from orch_core.runtime.verify import ScriptDrift
@@ -25,21 +35,19 @@ def _states(ctx: typer.Context, db: list[str], all_dbs: bool) -> list[DatabaseSt
     from orch_core import api
 
     project = load_project(ctx)
+    start_logging(ctx, project)
     return api.status(project, databases=database_names(project, db, all_dbs))
 
 
-def _json(states: list[DatabaseState]) -> dict[str, Any]:
+def _json(states: list[DatabaseState]) -> StatesDocument:
     """Return the `--json` document of current and status."""
     return {"databases": {s.database: _state_document(s) for s in states}}
 
 
-def _state_document(state: DatabaseState) -> dict[str, Any]:
+def _state_document(state: DatabaseState) -> StateDocument:
     """Return one database's entry; an unreachable one has its error and no revisions."""
     known = state.error is None
-    error = None
-    if state.error is not None:
-        described = describe(state.error)
-        error = {"code": described.code, "message": described.message, "hint": described.hint}
+    error = None if state.error is None else error_body(describe(state.error))
     return {
         "current": list(state.current) if known else None,
         "heads": list(state.heads) if known else None,
@@ -138,21 +146,28 @@ def verify(
 
     with handled(as_json):
         project = load_project(ctx)
+        start_logging(ctx, project)
         names = database_names(project, db, all_dbs)
         found = api.verify(project, databases=names, baseline=baseline)
         drifts = [d for d in found if d.problem != "unchecked"]
         unchecked = [d for d in found if d.problem == "unchecked"]
         if as_json:
-            shown = {"drift": drifts, "unchecked": unchecked}
-            body = {"baselined": unchecked} if baseline else shown
-            output.emit_json({key: [_drift(d) for d in found] for key, found in body.items()})
+            output.emit_json(_verify_document(drifts, unchecked, baseline))
         else:
             _show_verified(drifts, unchecked, baseline)
     if drifts:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _drift(drift: ScriptDrift) -> dict[str, str | None]:
+def _verify_document(
+    drifts: list[ScriptDrift], unchecked: list[ScriptDrift], baseline: bool
+) -> VerifyDocument:
+    if baseline:
+        return {"baselined": [_drift(d) for d in unchecked]}
+    return {"drift": [_drift(d) for d in drifts], "unchecked": [_drift(d) for d in unchecked]}
+
+
+def _drift(drift: ScriptDrift) -> DriftDocument:
     return {
         "database": drift.database,
         "revision": drift.revision,
@@ -188,19 +203,25 @@ def check(
 
     with handled(as_json):
         project = load_project(ctx)
+        start_logging(ctx, project)
         checks = api.check(project, databases=database_names(project, db, all_dbs))
     if as_json:
-        output.emit_json({"databases": {c.database: _check_document(c) for c in checks}})
+        document: CheckDocument = {"databases": {c.database: _check_entry(c) for c in checks}}
+        output.emit_json(document)
     else:
         output.lines(_check_lines(checks))
     if any(c.failed for c in checks):
         raise typer.Exit(EXIT_FAILED)
 
 
-def _check_document(found: DatabaseCheck) -> dict[str, Any]:
+def _check_entry(found: DatabaseCheck) -> CheckEntry:
+    # Change.report() names only the fields that apply: the schema's optional keys.
+    drift = [
+        cast("ChangeDocument", {"database": found.database, **c.report()}) for c in found.drift
+    ]
     return {
         "pending": list(found.pending),
-        "drift": [{"database": found.database, **c.report()} for c in found.drift],
+        "drift": drift,
         "compared": found.compared,
         "url": found.url,
         "error": found.error,
@@ -227,4 +248,4 @@ def _check_lines(checks: list[DatabaseCheck]) -> list[str]:
 def register(app: typer.Typer) -> None:
     """Add these commands to the app."""
     for command in (current, status, verify, check):
-        app.command()(command)
+        app.command(cls=OrchCommand)(command)

@@ -6,11 +6,9 @@ the console's verbosity. Any URL in any field has its password masked on the way
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
-import threading
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -59,41 +57,46 @@ class _Identity:
         return event
 
 
-class AuditFile:
-    """An append-only file of JSON lines, one event a line, flushed per event."""
+class AuditFile(logging.FileHandler):
+    """An append-only file of JSON lines, one event a line, flushed per event, every level."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Opened at the first event: a command that emits none (`current`) leaves no file.
+        super().__init__(path, mode="a", encoding="utf-8", delay=True)
         self.path = path
-        self._stream = path.open("a", encoding="utf-8")
-        self._lock = threading.Lock()
-
-    def __call__(
-        self, _logger: object, _name: str, event: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
-        line = json.dumps(dict(event), default=str, sort_keys=True)
-        with self._lock:
-            self._stream.write(line + "\n")
-            self._stream.flush()
-        return event
-
-    def close(self) -> None:
-        """Close the file."""
-        self._stream.close()
 
 
-class _LevelFilter:
-    """Drop events below the console's level (after the audit file has seen them)."""
+def _formatter(renderer: Any, chain: list[Any]) -> structlog.stdlib.ProcessorFormatter:
+    """Return a formatter that renders orch's events and foreign records (SQLAlchemy's) alike."""
+    # Which library spoke; orch's own events need no name.
+    foreign: list[Any] = [structlog.stdlib.add_logger_name, *chain]
+    return structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        foreign_pre_chain=foreign,
+    )
 
-    def __init__(self, level: int) -> None:
-        self.level = level
 
-    def __call__(
-        self, _logger: object, name: str, event: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
-        if logging.getLevelNamesMapping().get(name.upper(), logging.INFO) < self.level:
-            raise structlog.DropEvent
-        return event
+def _shared_chain() -> list[Any]:
+    """Return what every event passes through before it is rendered: level, time, who, masks."""
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _Identity(),
+        _mask,
+    ]
+
+
+def _console_level(log_format: LogFormat, verbosity: int) -> int:
+    """Return the lowest level people see on the console."""
+    # People see warnings by default (the summary says the rest); -v shows events, -vv debug.
+    # Machines (json) get every info event.
+    if verbosity < 0:
+        return logging.WARNING
+    if verbosity == 0:
+        return logging.INFO if log_format == "json" else logging.WARNING
+    return logging.INFO if verbosity == 1 else logging.DEBUG
 
 
 def configure_logging(
@@ -102,50 +105,50 @@ def configure_logging(
     audit_log: Path | None = None,
     stream: TextIO | None = None,
 ) -> AuditFile | None:
-    """Configure structlog for this process; return the audit file sink, if any, to close."""
-    # People see warnings by default (the summary says the rest); -v shows events, -vv debug.
-    # Machines (json) get every info event.
-    if verbosity < 0:
-        level = logging.WARNING
-    elif verbosity == 0:
-        level = logging.INFO if log_format == "json" else logging.WARNING
-    else:
-        level = logging.INFO if verbosity == 1 else logging.DEBUG
-    audit = AuditFile(audit_log) if audit_log else None
-    shared: list[Any] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        _Identity(),
-        _mask,
-    ]
-    sinks: list[Any] = [audit] if audit else []
+    """Configure structlog and the `orch` and `sqlalchemy` loggers; return the audit file, if any.
+
+    structlog hands each event to the standard `logging` module; one handler renders it for
+    the console (its level), another writes it to the audit file (every level). SQLAlchemy's
+    records (-vv shows its SQL) pass through the same handlers, so they come out alike.
+    """
+    level = _console_level(log_format, verbosity)
+    chain = _shared_chain()
+    console = logging.StreamHandler(stream or sys.stderr)
+    console.setLevel(level)
     renderer: Any = (
         structlog.processors.JSONRenderer(default=str)
         if log_format == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    console.setFormatter(_formatter(renderer, chain))
+    audit = AuditFile(audit_log) if audit_log else None
+    if audit:
+        lines = structlog.processors.JSONRenderer(default=str, sort_keys=True)
+        audit.setFormatter(_formatter(lines, chain))
+    handlers: list[logging.Handler] = [console, *([audit] if audit else [])]
     # Without an audit file, events below the console's level are dropped before any
     # processor runs; with one, every event is processed, since the file keeps them all.
-    wrapper = structlog.make_filtering_bound_logger(logging.DEBUG if audit else level)
+    _attach("orch", handlers, logging.DEBUG if audit else level)
+    _attach("sqlalchemy", handlers, level if verbosity > 1 else logging.WARNING)
     structlog.configure(
-        processors=[*shared, *sinks, _LevelFilter(level), renderer],
-        wrapper_class=wrapper,
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *chain,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        wrapper_class=structlog.stdlib.BoundLogger,
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=False,
     )
-    _route_stdlib(level if verbosity > 1 else logging.WARNING)
     return audit
 
 
-def _route_stdlib(level: int) -> None:
-    """Send SQLAlchemy's stdlib log records through the same chain."""
-
-    class _ToStructlog(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            structlog.get_logger(record.name).log(record.levelno, record.getMessage())
-
-    logger = logging.getLogger("sqlalchemy")
-    logger.handlers = [_ToStructlog()]
+def _attach(name: str, handlers: list[logging.Handler], level: int) -> None:
+    """Make handlers the only ones of the named logger (closing the ones a previous call set)."""
+    logger = logging.getLogger(name)
+    for old in logger.handlers:
+        old.close()
+    logger.handlers = list(handlers)
     logger.setLevel(level)
+    # Events go where configure_logging sends them, not also to the program's root handlers.
     logger.propagate = False
