@@ -61,6 +61,8 @@ _MOVE_RULES = (
     *(Excludes(name, "dry_run", f"--dry-run {_ONLY_PLANS}") for name in ("keep_going", "canary")),
     Excludes("max_failures", "dry_run", f"--dry-run {_ONLY_PLANS}"),
     Excludes("x_arg", "dry_run", f"--dry-run {_ONLY_PLANS}"),
+    Excludes("resume", "sql", "--resume runs a half-done step on the database; --sql runs nothing"),
+    Excludes("resume", "dry_run", "--resume runs a half-done step; --dry-run only plans"),
 )
 _WITH_DEPS_RULES = (
     Excludes("with_deps", "sql", "--sql writes the SQL of the named databases only"),

@@ -134,11 +134,6 @@ def _move(
         databases = [database.name for database in selected]
         shown_on = terminal()
         _prepare_run(ctx, project, shown_on)
-        if choices.resume and (sql or dry_run):
-            flag = "--sql" if sql else "--dry-run"
-            raise typer.BadParameter(
-                f"runs on the database; it has no {flag} form", param_hint="--resume"
-            )
         if sql:
             _print_sql(project, databases, direction, target, x_arg, as_json)
             return
