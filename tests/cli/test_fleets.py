@@ -105,3 +105,20 @@ def test_a_fleet_of_postgresql_schemas_in_one_database(
         ["a2"],
         ["a1"],
     )
+
+
+def test_tenant_schemas_migrated_first_do_not_stop_a_database_beside_them(
+    orch: Invoke, tmp_path: Path, postgresql_database: TestDatabase
+) -> None:
+    # The tenants' version tables sit in schemas of users' own database: the probe for a
+    # version table kept elsewhere must not take them for users' (the order was a race).
+    url = postgresql_database.url
+    config = fleet_project(
+        tmp_path, f'url = "{url}"\nschema = "tenant_{{name}}"\ninstances = ["acme"]\n', url=url
+    )
+    tenants = orch(*args_for(config, "upgrade", "--db", "tenants"))
+    assert tenants.exit_code == 0, tenants.output
+    users = orch(*args_for(config, "upgrade", "--db", "users"))
+    assert users.exit_code == 0, users.output
+    assert versions(url) == ["a2"]
+    assert versions(url, "tenant_acme") == ["a2"]

@@ -14,7 +14,7 @@ from typing import Any
 from orch_core.config.autogenerate import (
     autogenerate_config,
 )
-from orch_core.config.fleets import check_template, instance_source
+from orch_core.config.fleets import PLACEHOLDER, check_template, instance_source
 from orch_core.config.interpolation import interpolate, interpolate_url
 from orch_core.config.keys import (
     DATABASE_KEYS,
@@ -210,6 +210,7 @@ def _build(
         for name, fleet in fleets.items()
     }
     _check_fleets(fleets, databases, sources)
+    databases = _with_neighbour_schemas(databases, fleets)
     audit_log = defaults.get("audit_log")
     header_cache = defaults.get("header_cache", ".orch/header-cache.json")
     concurrency = defaults.get("concurrency", DEFAULT_CONCURRENCY)
@@ -351,6 +352,28 @@ def _fleet(  # noqa: PLR0917 - private builder over the parts of one table
             sources[0].path.parent,
         )
     return FleetConfig(name, template, instance_source(name, table, where, catalog_url))
+
+
+def _with_neighbour_schemas(
+    databases: dict[str, DatabaseConfig], fleets: dict[str, FleetConfig]
+) -> dict[str, DatabaseConfig]:
+    """Return the databases, each told where the project's other entries keep version tables."""
+    owned = [(f"fleets.{name}", _version_schema_pattern(f.template)) for name, f in fleets.items()]
+    owned += [(name, _version_schema_pattern(d)) for name, d in databases.items()]
+    return {
+        name: replace(
+            database,
+            neighbour_schemas=tuple(
+                sorted({p for owner, p in owned if p is not None and owner != name})
+            ),
+        )
+        for name, database in databases.items()
+    }
+
+
+def _version_schema_pattern(database: DatabaseConfig) -> str | None:
+    schema = database.schema or database.version_table_schema
+    return None if schema is None else schema.replace(PLACEHOLDER, "*")
 
 
 def _check_fleets(

@@ -65,6 +65,10 @@ class DatabaseConfig:
     hooks: HooksSource | None = None
     # A tenant's PostgreSQL schema: its scripts run with it as search_path, created if missing.
     schema: str | None = None
+    # Schemas (fnmatch patterns) where the project's other entries keep their version tables:
+    # a fleet's tenant schemas (`tenant_*`), another database's version_table_schema. Finding a
+    # version table there says nothing about this database (version_probe.py).
+    neighbour_schemas: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

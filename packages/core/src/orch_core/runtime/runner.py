@@ -331,6 +331,7 @@ class DatabaseRunner:
             self.recorder.version,
             bases,
             own_schema_only=self.config.schema is not None,
+            neighbour_schemas=self.config.neighbour_schemas,
         )
 
     def _refuse_if_partial(self, conn: sa.Connection, last: LastEntry | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Sequence
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,14 +29,17 @@ def probe_missing_version_table(
     base_scripts: Iterable[Path],
     *,
     own_schema_only: bool = False,
+    neighbour_schemas: Sequence[str] = (),
 ) -> VersionTableElsewhere | None:
     """Return what shows the database was migrated without the configured version table.
 
     own_schema_only: look in the version table's schema alone (a tenant's schema, whose
-    neighbours hold the version tables of other tenants)."""
+    neighbours hold the version tables of other tenants). neighbour_schemas: patterns of
+    schemas the project's other databases and fleets keep their version tables in."""
     inspector = sa.inspect(connection)
     configured = (version.schema, version.name)
     schemas = [version.schema] if own_schema_only else _schemas(inspector, connection.dialect.name)
+    schemas = [s for s in schemas if not _is_neighbour(s, neighbour_schemas)]
     for schema in schemas:
         for table in inspector.get_table_names(schema=schema):
             if _is_version_table(inspector, schema, table, version):
@@ -51,6 +55,10 @@ def probe_missing_version_table(
         if found:
             return VersionTableElsewhere(database, configured, tables=tuple(found))
     return None
+
+
+def _is_neighbour(schema: str | None, patterns: Sequence[str]) -> bool:
+    return schema is not None and any(fnmatchcase(schema, p) for p in patterns)
 
 
 def _schemas(inspector: sa.Inspector, dialect: str) -> Sequence[str | None]:
