@@ -42,6 +42,7 @@ class Tool:
     walls: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
     error: str | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,7 @@ def report(scenarios: list[Scenario]) -> str:
             rss_s = f"{rss / 1024:.1f}" if rss else "-"
             lines.append(
                 f"| {sc.name} | {name} | {len(tool.walls)} | {wall_s} | {rss_s} | "
-                f"{(tool.error or '')[:120].replace('|', '/')} |"
+                f"{(tool.error or tool.note)[:120].replace('|', '/')} |"
             )
     lines += ["", "| target | measured | verdict |", "|---|---|---|"]
     for sc in scenarios:
