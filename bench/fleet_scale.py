@@ -1,7 +1,8 @@
 """Fleets at scale: 1,000 SQLite tenant databases and 200 PostgreSQL schema-tenants.
 
 Usage: uv run python -m bench.fleet_scale [--quick] [--tenants N] [--schemas N]
-       [--shell-sample N] [--reps N] [--only sqlite|postgres] [--markdown PATH]
+       [--shell-sample N] [--reps N] [--no-warm] [--only sqlite|postgres] [--work DIR]
+       [--markdown PATH]
 
 Each fleet is declared once for orch (`[fleets.tenants]`, instances from a file) and migrated
 with `orch upgrade --all-dbs heads`. Alembic migrates the same tenants in one process through
@@ -161,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         "--shell-sample", type=int, help="Tenants the shell loop runs (default all; 0: none)."
     )
     parser.add_argument("--reps", type=int, help="Runs per tool (default 3, quick 1).")
+    parser.add_argument(
+        "--no-warm", action="store_true", help="No warm-up run (a 1,000-tenant run is long)."
+    )
     parser.add_argument("--only", choices=["sqlite", "postgres"], help="One fleet only.")
     parser.add_argument("--markdown", type=Path, help="Also write the tables here.")
     parser.add_argument(
@@ -183,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             scenario = builders[key]()
             if scenario is None:
                 continue
+            for tool in scenario.tools.values():
+                tool.warm = tool.warm and not args.no_warm
             start = time.perf_counter()
             run_scenario(scenario, reps)
             scale_shell(scenario, tenants)
