@@ -227,11 +227,16 @@ def _write_alembic(project: Project, svc_dirs: list[Path]) -> None:
         )
 
 
-def _write_orch(project: Project, svc_dirs: list[Path]) -> None:
+def _orch_head(project: Project) -> list[str]:
     # orch's defaults, concurrency included: the bench runs orch as a user's config would.
     lines = ["[orch]", 'header_cache = ".orch/header-cache.json"', ""]
-    for svc, folder in zip(project.services, svc_dirs, strict=True):
-        lines += [f"[services.{svc}]", f'scripts = "{folder.relative_to(project.root)}"', ""]
+    for svc in project.services:
+        lines += [f"[services.{svc}]", f'scripts = "services/{svc}"', ""]
+    return lines
+
+
+def _write_orch(project: Project) -> None:
+    lines = _orch_head(project)
     for db, url in project.urls.items():
         services = ", ".join(f'"{s}"' for s in project.services)
         lines += [f"[databases.{db}]", f'url = "{url}"', f"services = [{services}]", ""]
@@ -284,8 +289,24 @@ def write_project(
         for script in found:
             (folder / f"{script.revision}_{svc}_{script.index}.py").write_text(_render(script))
     _write_alembic(project, svc_dirs)
-    _write_orch(project, svc_dirs)
+    _write_orch(project)
     return project
+
+
+def write_fleet(project: Project, url: str, schema: str | None = None) -> Path:
+    """Declare the project's databases as one fleet `tenants` (instances from a file) instead.
+
+    ``url`` (and ``schema``, for a schema per tenant) contain ``{name}``; the instances file
+    lists the project's database names, one a line. Return the instances file.
+    """
+    names = project.root / "tenants.txt"
+    names.write_text("".join(f"{db}\n" for db in project.databases))
+    services = ", ".join(f'"{s}"' for s in project.services)
+    lines = [*_orch_head(project), "[fleets.tenants]", f'url = "{url}"']
+    lines += [f'schema = "{schema}"'] if schema else []
+    lines += [f"services = [{services}]", f'instances_file = "{names.name}"', ""]
+    project.orch_toml.write_text("\n".join(lines))
+    return names
 
 
 def demo_alembic(repo: Path, work: Path = WORK) -> Path:

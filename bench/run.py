@@ -43,6 +43,7 @@ class Tool:
     cpu: list[float] = field(default_factory=list)  # user + system seconds, from /usr/bin/time
     rss_kb: list[int] = field(default_factory=list)
     error: str | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -350,7 +351,7 @@ def report(scenarios: list[Scenario]) -> str:
             rss_s = f"{rss / 1024:.1f}" if rss else "-"
             lines.append(
                 f"| {sc.name} | {name} | {len(tool.walls)} | {wall_s} | {cpu_s} | {rss_s} | "
-                f"{(tool.error or '')[:120].replace('|', '/')} |"
+                f"{(tool.error or tool.note)[:120].replace('|', '/')} |"
             )
     lines += ["", "| target | measured (wall) | verdict | on CPU time |", "|---|---|---|---|"]
     for sc in scenarios:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 import traceback
 from pathlib import Path
 
@@ -12,14 +13,21 @@ from orch_core.config import OrchConfig
 from orch_core.config.python_path import add_python_path
 from orch_core.errors import MetadataImportFailed, MetadataNotFound
 
+# A fleet's threads load their services' models at once, and importlib.invalidate_caches()
+# is not thread-safe: two calls can both delete one sys.path_importer_cache entry (KeyError).
+_IMPORTING = threading.Lock()
+
 
 def load_service_metadata(config: OrchConfig, service: str) -> tuple[sa.MetaData, ...]:
     """Return the MetaData objects a service's `metadata` key names, imported."""
-    add_python_path(config.python_path)
-    importlib.invalidate_caches()  # a models file written since the last import is found
-    key = f"services.{service}.metadata"
     specs = config.services[service].autogenerate.metadata
-    return tuple(_load_one(spec, config.path, key) for spec in specs)
+    if not specs:
+        return ()
+    key = f"services.{service}.metadata"
+    with _IMPORTING:
+        add_python_path(config.python_path)
+        importlib.invalidate_caches()  # a models file written since the last import is found
+        return tuple(_load_one(spec, config.path, key) for spec in specs)
 
 
 def _load_one(spec: str, config_path: Path, key: str) -> sa.MetaData:

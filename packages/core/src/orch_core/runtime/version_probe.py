@@ -10,6 +10,7 @@ for tables the project's first revisions create; any of them stops `upgrade` and
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -18,6 +19,9 @@ import sqlalchemy as sa
 
 from orch_core.errors import VersionTableElsewhere
 
+# CPython 3.11 keeps the ast module's recursion depth per interpreter, not per thread: two of a
+# fleet's threads parsing at once failed with "AST constructor recursion depth mismatch".
+_PARSING = threading.Lock()
 # Schemas that hold the server's own tables, never a project's.
 _SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast"})
 
@@ -50,6 +54,8 @@ def probe_missing_version_table(
                     database, configured, found=(shown, table), heads=heads
                 )
     existing = set(inspector.get_table_names(schema=version.schema))
+    if not existing:  # a new database (or tenant): no script has run, none need be read
+        return None
     for path in base_scripts:
         found = sorted(existing & set(tables_created_by(path)))
         if found:
@@ -96,7 +102,9 @@ def tables_created_by(path: Path) -> tuple[str, ...]:
 
     Read from the source, not run: the script may import the application."""
     try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
+        source = path.read_bytes()
+        with _PARSING:
+            tree = ast.parse(source, filename=str(path))
     except (OSError, SyntaxError, ValueError):
         return ()
     upgrade = next(
