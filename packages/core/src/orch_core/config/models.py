@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 import traceback
 from pathlib import Path
 
@@ -12,13 +13,20 @@ from orch_core.config import OrchConfig
 from orch_core.config.python_path import add_python_path
 from orch_core.errors import MetadataImportFailed, MetadataNotFound
 
+_INVALIDATING = threading.Lock()
+
 
 def load_service_metadata(config: OrchConfig, service: str) -> tuple[sa.MetaData, ...]:
     """Return the MetaData objects a service's `metadata` key names, imported."""
-    add_python_path(config.python_path)
-    importlib.invalidate_caches()  # a models file written since the last import is found
-    key = f"services.{service}.metadata"
     specs = config.services[service].autogenerate.metadata
+    if not specs:
+        return ()
+    add_python_path(config.python_path)
+    # A models file written since the last import is found. Runners of a fleet ask at once
+    # from threads, and two invalidate_caches() at once fail (KeyError) deleting the same entry.
+    with _INVALIDATING:
+        importlib.invalidate_caches()
+    key = f"services.{service}.metadata"
     return tuple(_load_one(spec, config.path, key) for spec in specs)
 
 
