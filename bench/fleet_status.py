@@ -67,18 +67,19 @@ def tools(project: Project, listing: Path) -> dict[str, Tool]:
     ini = str(project.alembic_ini("db0"))
     folder = str(project.root / "t")
     bench = REPO / "bench"
+    # The first tool's warm-up puts the tenants' files in the OS cache for all of them.
     return {
         "orch status": Tool([*orch, "status", "--db", "tenants"]),
-        "orch status --json": Tool([*orch, "status", "--db", "tenants", "--json"]),
-        "orch current": Tool([*orch, "current", "--all-dbs"]),
-        # 35 ms a tenant: once per size, after orch's runs have warmed the files.
+        "orch status --json": Tool([*orch, "status", "--db", "tenants", "--json"], warm=False),
+        "orch current": Tool([*orch, "current", "--all-dbs"], warm=False),
+        # 35 ms a tenant: once per size.
         "alembic current loop": Tool(
             [sys.executable, str(bench / "alembic_current.py"), ini, folder, str(listing)],
             reps=1,
             warm=False,
         ),
         "floor (sqlite3)": Tool(
-            [sys.executable, str(bench / "version_floor.py"), folder, str(listing)]
+            [sys.executable, str(bench / "version_floor.py"), folder, str(listing)], warm=False
         ),
     }
 
@@ -89,7 +90,7 @@ def run_size(size: int, reps: int) -> dict[str, Tool]:
     measured = tools(project, listing)
     for tool in measured.values():
         if tool.warm:
-            measure(tool)  # warm-up: the files in the OS cache, orch's header cache; not counted
+            measure(tool)  # warm-up: the files in the OS cache, orch's header cache
             tool.walls.clear()
             tool.rss_kb.clear()
     for rep in range(reps):
