@@ -1,6 +1,7 @@
 """`orch status` over a fleet of 1,000 to 10,000 SQLite tenants, against Alembic and the floor.
 
-Usage: uv run python -m bench.fleet_status [--sizes 1000 5000 10000] [--reps 3] [--markdown PATH]
+Usage: uv run python -m bench.fleet_status [--sizes 1000 5000 10000] [--reps 3]
+       [--alembic-up-to 10000] [--markdown PATH]
 
 One project of 20 revisions; one tenant database is migrated to heads (and one to the revision
 before) by orch, then copied: the fleet's tenants are files from one list (`instances_file`),
@@ -61,14 +62,14 @@ def _migrated_templates(project: Project) -> dict[bool, Path]:
     return {False: at_heads, True: behind}
 
 
-def tools(project: Project, listing: Path) -> dict[str, Tool]:
-    """Return orch's commands, Alembic's loop and the floor over one fleet."""
+def tools(project: Project, listing: Path, alembic: bool) -> dict[str, Tool]:
+    """Return orch's commands, Alembic's loop (if asked) and the floor over one fleet."""
     orch = [str(BIN / "orch"), "--config", str(project.orch_toml), "-q"]
     ini = str(project.alembic_ini("db0"))
     folder = str(project.root / "t")
     bench = REPO / "bench"
     # The first tool's warm-up puts the tenants' files in the OS cache for all of them.
-    return {
+    found = {
         "orch status": Tool([*orch, "status", "--db", "tenants"]),
         "orch status --json": Tool([*orch, "status", "--db", "tenants", "--json"], warm=False),
         "orch current": Tool([*orch, "current", "--all-dbs"], warm=False),
@@ -82,12 +83,15 @@ def tools(project: Project, listing: Path) -> dict[str, Tool]:
             [sys.executable, str(bench / "version_floor.py"), folder, str(listing)], warm=False
         ),
     }
+    if not alembic:
+        del found["alembic current loop"]
+    return found
 
 
-def run_size(size: int, reps: int) -> dict[str, Tool]:
-    """Build one fleet and measure each tool on it, interleaved, after one warm-up each."""
+def run_size(size: int, reps: int, alembic: bool) -> dict[str, Tool]:
+    """Build one fleet and measure each tool on it, interleaved, after the warm-ups."""
     project, listing = tenant_project(size)
-    measured = tools(project, listing)
+    measured = tools(project, listing, alembic)
     for tool in measured.values():
         if tool.warm:
             measure(tool)  # warm-up: the files in the OS cache, orch's header cache
@@ -147,12 +151,12 @@ def verdicts(results: dict[int, dict[str, Tool]]) -> list[str]:
             verdict = "PASS" if growth <= 1.3 else "FAIL"
             shown = f"{per[0]:.3f} -> {per[-1]:.3f} ms/tenant ({growth:.2f}x)"
             lines.append(f"| {name}: linear in tenants | {shown} | {verdict} |")
-    biggest = results[sizes[-1]]
-    ours = _median(biggest["orch status"].walls)
-    for other in ("alembic current loop", "floor (sqlite3)"):
-        if biggest[other].walls:
-            ratio = _median(biggest[other].walls) / ours
-            lines.append(f"| {sizes[-1]:,} tenants: {other} / orch status | {ratio:.2f}x | - |")
+    for size in sizes:
+        ours = _median(results[size]["orch status"].walls)
+        for other in ("alembic current loop", "floor (sqlite3)"):
+            if other in results[size] and results[size][other].walls:
+                ratio = _median(results[size][other].walls) / ours
+                lines.append(f"| {size:,} tenants: {other} / orch status | {ratio:.2f}x | - |")
     return lines
 
 
@@ -161,11 +165,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.fleet_status")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument(
+        "--alembic-up-to", type=int, default=10000, help="Run Alembic's loop up to this size."
+    )
     parser.add_argument("--markdown", type=Path, help="Also write the tables here.")
     args = parser.parse_args(argv)
     WORK.mkdir(exist_ok=True)
     compile_workspace()
-    results = {size: run_size(size, args.reps) for size in args.sizes}
+    results: dict[int, dict[str, Tool]] = {}
+    for size in args.sizes:
+        results[size] = run_size(size, args.reps, size <= args.alembic_up_to)
+        print(report(results, args.reps), file=sys.stderr, flush=True)  # so far
     table = report(results, args.reps)
     print(table)
     if args.markdown:
