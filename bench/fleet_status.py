@@ -7,7 +7,8 @@ One project of 20 revisions; one tenant database is migrated to heads (and one t
 before) by orch, then copied: the fleet's tenants are files from one list (`instances_file`),
 one in 200 a revision behind, so the summary has two revisions to count. Each tool runs as a
 whole process under `/usr/bin/time -v` (bench/run.py's `measure`), interleaved, and the tables
-give the median wall time, the time per tenant and the peak RSS, with orch's ratios to Alembic
+give the median wall time, the CPU time (user + system, which a shared machine's load does not
+inflate) and its share per tenant, and the peak RSS, with ratios of CPU time to Alembic
 (`alembic current` over every tenant in one process, bench/alembic_current.py) and to the floor
 (sqlite3 reading each version table, bench/version_floor.py).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -68,19 +70,18 @@ def tools(project: Project, listing: Path, alembic: bool) -> dict[str, Tool]:
     ini = str(project.alembic_ini("db0"))
     folder = str(project.root / "t")
     bench = REPO / "bench"
-    # The first tool's warm-up puts the tenants' files in the OS cache for all of them.
+    # No warm-up: the tenants' files were just written, they are in the OS cache.
     found = {
         "orch status": Tool([*orch, "status", "--db", "tenants"]),
-        "orch status --json": Tool([*orch, "status", "--db", "tenants", "--json"], warm=False),
-        "orch current": Tool([*orch, "current", "--all-dbs"], warm=False),
+        "orch status --json": Tool([*orch, "status", "--db", "tenants", "--json"]),
+        "orch current": Tool([*orch, "current", "--all-dbs"]),
         # 35 ms a tenant: once per size.
         "alembic current loop": Tool(
             [sys.executable, str(bench / "alembic_current.py"), ini, folder, str(listing)],
             reps=1,
-            warm=False,
         ),
         "floor (sqlite3)": Tool(
-            [sys.executable, str(bench / "version_floor.py"), folder, str(listing)], warm=False
+            [sys.executable, str(bench / "version_floor.py"), folder, str(listing)]
         ),
     }
     if not alembic:
@@ -89,20 +90,28 @@ def tools(project: Project, listing: Path, alembic: bool) -> dict[str, Tool]:
 
 
 def run_size(size: int, reps: int, alembic: bool) -> dict[str, Tool]:
-    """Build one fleet and measure each tool on it, interleaved, after the warm-ups."""
+    """Build one fleet and measure each tool on it, interleaved."""
     project, listing = tenant_project(size)
     measured = tools(project, listing, alembic)
-    for tool in measured.values():
-        if tool.warm:
-            measure(tool)  # warm-up: the files in the OS cache, orch's header cache
-            tool.walls.clear()
-            tool.rss_kb.clear()
     for rep in range(reps):
-        for tool in measured.values():
+        for name, tool in measured.items():
             if tool.error is None and rep < (tool.reps or reps):
-                measure(tool)
+                CPU.setdefault((size, name), []).append(_cpu_of(tool))
     shutil.rmtree(project.root / "t")
     return measured
+
+
+# CPU seconds (user + system) of each run, by (size, tool): on a machine shared with other
+# work, wall time measures the load as much as the tool; CPU time does not.
+CPU: dict[tuple[int, str], list[float]] = {}
+
+
+def _cpu_of(tool: Tool) -> float:
+    """Measure the tool once; return the CPU seconds its process (and its children) used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    measure(tool)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def _median(values: list[float]) -> float:
@@ -118,45 +127,55 @@ def report(results: dict[int, dict[str, Tool]], reps: int) -> str:
     lines = [
         f"Run {now} on {os.cpu_count()} CPUs (load average {load}), {reps} runs each, median",
         "",
-        "| tenants | tool | wall (s) | ms per tenant | peak RSS (MB) | orch status = 1 | note |",
-        "|---|---|---|---|---|---|---|",
+        "| tenants | tool | wall (s) | CPU (s) | CPU ms per tenant | peak RSS (MB) "
+        "| CPU, orch status = 1 | note |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for size, measured in results.items():
-        base = _median(measured["orch status"].walls) if measured["orch status"].walls else None
+        base = _cpu(size, "orch status")
         for name, tool in measured.items():
             if not tool.walls:
-                lines.append(f"| {size:,} | {name} | - | - | - | - | {tool.error} |")
+                lines.append(f"| {size:,} | {name} | - | - | - | - | - | {tool.error} |")
                 continue
-            wall = _median(tool.walls)
+            wall, cpu = _median(tool.walls), _cpu(size, name)
             rss = _median([float(kb) for kb in tool.rss_kb]) / 1024
-            ratio = f"{wall / base:.2f}" if base else "-"
-            per = 1000 * wall / size
-            lines.append(f"| {size:,} | {name} | {wall:.2f} | {per:.3f} | {rss:.1f} | {ratio} | |")
+            ratio = f"{cpu / base:.2f}" if base else "-"
+            lines.append(
+                f"| {size:,} | {name} | {wall:.2f} | {cpu:.2f} | {1000 * cpu / size:.3f} "
+                f"| {rss:.1f} | {ratio} | |"
+            )
     lines += ["", *verdicts(results)]
     return "\n".join(lines)
 
 
+def _cpu(size: int, name: str) -> float:
+    """Return the median CPU seconds of a tool at a size (0 if it never ran)."""
+    found = CPU.get((size, name))
+    return _median(found) if found else 0.0
+
+
 def verdicts(results: dict[int, dict[str, Tool]]) -> list[str]:
-    """Return the targets' table: peak RSS under the limit, time per tenant roughly constant."""
+    """Return the targets' table: peak RSS under the limit, CPU time per tenant constant."""
     lines = ["| target | measured | verdict |", "|---|---|---|"]
     sizes = sorted(results)
     for name in ("orch status", "orch status --json", "orch current"):
         peak = max(max(results[s][name].rss_kb, default=0) for s in sizes) / 1024
         verdict = "PASS" if 0 < peak < RSS_LIMIT_MB else "FAIL"
         lines.append(f"| {name}: peak RSS < {RSS_LIMIT_MB} MB | {peak:.1f} MB | {verdict} |")
-        per = [1000 * _median(results[s][name].walls) / s for s in sizes if results[s][name].walls]
+        per = [1000 * _cpu(s, name) / s for s in sizes if _cpu(s, name)]
         if len(per) > 1:
-            # Linear: the largest fleet's time per tenant within 1.3x of the smallest's.
+            # Linear: the largest fleet's CPU time per tenant within 1.3x of the smallest's.
             growth = per[-1] / per[0]
             verdict = "PASS" if growth <= 1.3 else "FAIL"
-            shown = f"{per[0]:.3f} -> {per[-1]:.3f} ms/tenant ({growth:.2f}x)"
+            shown = f"{per[0]:.3f} -> {per[-1]:.3f} CPU ms/tenant ({growth:.2f}x)"
             lines.append(f"| {name}: linear in tenants | {shown} | {verdict} |")
     for size in sizes:
-        ours = _median(results[size]["orch status"].walls)
+        ours = _cpu(size, "orch status")
         for other in ("alembic current loop", "floor (sqlite3)"):
-            if other in results[size] and results[size][other].walls:
-                ratio = _median(results[size][other].walls) / ours
-                lines.append(f"| {size:,} tenants: {other} / orch status | {ratio:.2f}x | - |")
+            if _cpu(size, other) and ours:
+                ratio = _cpu(size, other) / ours
+                label = f"{size:,} tenants: {other} / orch status, CPU time"
+                lines.append(f"| {label} | {ratio:.2f}x | - |")
     return lines
 
 
