@@ -7,10 +7,10 @@ A project of 12 revisions (tables, columns, indexes); a fleet of SQLite tenant f
 with --postgres N, a fleet of N PostgreSQL schema-tenants in one fresh database. A first,
 uninterrupted run gives the run's length T. Each trial starts from empty tenants, runs
 `orch upgrade --all-dbs heads`, sends SIGTERM after a seeded random delay in (0.05 T, 0.9 T)
-(to orch's main process on even trials, as Kubernetes does; to its process group on odd ones,
-as systemd does), then reruns the same command and reads every tenant: the version table at
-heads; per revision exactly one history row (up, applied), and no other row (no failed, no
-`started` without its end). Prints a table of the trials.
+(to orch's main process in trials 1, 3, 5..., as Kubernetes does; to its process group in
+the others, as systemd does), then reruns the same command and reads every tenant: the
+version table at heads; per revision exactly one history row (up, applied), and no other row
+(no failed, no `started` without its end). Prints a table of the trials.
 """
 
 from __future__ import annotations
