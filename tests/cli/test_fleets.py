@@ -122,3 +122,43 @@ def test_tenant_schemas_migrated_first_do_not_stop_a_database_beside_them(
     assert users.exit_code == 0, users.output
     assert versions(url) == ["a2"]
     assert versions(url, "tenant_acme") == ["a2"]
+
+
+def test_status_of_a_large_fleet_counts_by_revision_and_lists_on_request(
+    orch: Invoke, tmp_path: Path
+) -> None:
+    names = [f"t{i:02d}" for i in range(25)]
+    (tmp_path / "tenants.txt").write_text("\n".join(names) + "\n")
+    config = fleet_project(
+        tmp_path, 'url = "sqlite:///t/{name}.db"\ninstances_file = "tenants.txt"\n'
+    )
+    (tmp_path / "t").mkdir()
+    up = orch(*args_for(config, "upgrade", "--db", "tenants"))
+    assert up.exit_code == 0, up.output
+    down = orch(*args_for(config, "downgrade", "--db", "tenants:t0[12]", "a1"))
+    assert down.exit_code == 0, down.output
+    (tmp_path / "t" / "t03.db").unlink()
+    (tmp_path / "t" / "t03.db").mkdir()  # a directory: SQLite cannot open it
+    for command in ("status", "current"):
+        result = orch(*args_for(config, command, "--db", "tenants"))
+        assert result.exit_code == 1, result.output
+        lines = result.stdout.splitlines()
+        assert lines[:3] == [
+            f"orch {command}: 25 databases",
+            "22 at a2 (head)",
+            "2 at a1: 1 pending, to a2",
+        ]
+        assert lines[3] == "1 unreachable:"
+        assert lines[4].startswith(f"  tenants:t03: unreachable (sqlite:///{tmp_path}/t/t03.db)")
+        assert lines[5:] == ["-v or --json lists every database"]
+    listed = orch(*args_for(config, "-v", "status", "--db", "tenants"))
+    rows = listed.stdout.splitlines()[1:]
+    assert len(rows) == 25
+    assert rows[1].split("\t")[:4] == ["tenants:t01", "a1", "a2", "1"]
+    document = json.loads(orch(*args_for(config, "status", "--db", "tenants", "--json")).stdout)
+    assert len(document["databases"]) == 25
+    assert document["counts"] == {"at_heads": 22, "pending": 2, "unreachable": 1}
+    assert document["by_revision"] == [
+        {"current": ["a2"], "heads": ["a2"], "pending": 0, "count": 22},
+        {"current": ["a1"], "heads": ["a2"], "pending": 1, "count": 2},
+    ]

@@ -77,10 +77,29 @@ class StateDocument(TypedDict):
     error: ErrorBody | None
 
 
+class StateCounts(TypedDict):
+    """How many of the databases are at their heads, behind them, or could not be read."""
+
+    at_heads: int
+    pending: int
+    unreachable: int
+
+
+class StateTallyDocument(TypedDict):
+    """How many databases are at one place, with how many revisions still to apply."""
+
+    current: list[str]
+    heads: list[str]
+    pending: int
+    count: int
+
+
 class StatesDocument(TypedDict):
-    """`orch current --json` and `orch status --json`, by database name."""
+    """`orch current --json` and `orch status --json`: by database name, then the counts."""
 
     databases: dict[str, StateDocument]
+    counts: StateCounts
+    by_revision: list[StateTallyDocument]
 
 
 class DriftDocument(TypedDict):

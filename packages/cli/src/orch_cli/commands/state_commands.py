@@ -10,8 +10,10 @@ import typer
 from orch_cli import output
 from orch_cli.command import OrchCommand
 from orch_cli.completion import DB
-from orch_cli.context import database_names, load_project, start_logging
+from orch_cli.context import database_names, load_project, options, start_logging
 from orch_cli.errors import EXIT_FAILED, describe, error_body, handled
+from orch_cli.run_summary import LISTED_UP_TO
+from orch_cli.state_summary import counted_lines, tally_document, unreachable_line
 
 if TYPE_CHECKING:
     from orch_cli.documents import (
@@ -40,8 +42,20 @@ def _states(ctx: typer.Context, db: list[str], all_dbs: bool) -> list[DatabaseSt
 
 
 def _json(states: list[DatabaseState]) -> StatesDocument:
-    """Return the `--json` document of current and status."""
-    return {"databases": {s.database: _state_document(s) for s in states}}
+    """Return the `--json` document of current and status: each database, then the counts."""
+    from orch_core.runtime.state import tally_states
+
+    unreachable = sum(1 for s in states if s.error is not None)
+    at_heads = sum(1 for s in states if s.at_heads)
+    return {
+        "databases": {s.database: _state_document(s) for s in states},
+        "counts": {
+            "at_heads": at_heads,
+            "pending": len(states) - at_heads - unreachable,
+            "unreachable": unreachable,
+        },
+        "by_revision": [tally_document(t) for t in tally_states(states)],
+    }
 
 
 def _state_document(state: DatabaseState) -> StateDocument:
@@ -64,11 +78,6 @@ def _exit_if_unreachable(states: list[DatabaseState]) -> None:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _unreachable(state: DatabaseState) -> str:
-    assert state.error is not None
-    return describe(state.error).message
-
-
 def current(
     ctx: typer.Context, db: list[str] = DB, all_dbs: bool = ALL_DBS, as_json: bool = JSON
 ) -> None:
@@ -83,26 +92,30 @@ def _show_states(
     as_json: bool,
     render: Callable[[list[DatabaseState]], None],
 ) -> None:
-    """Read each database's state, print it (JSON or render), exit 1 if one is out of reach."""
+    """Read each database's state, print it (JSON, counts for a fleet, or render), exit 1 if
+    one is out of reach."""
     with handled(as_json):
         states = _states(ctx, db, all_dbs)
         if as_json:
             output.emit_json(_json(states))
+        elif len(states) > LISTED_UP_TO and options(ctx).verbosity <= 0:
+            output.lines(counted_lines(f"orch {ctx.info_name}", states))
         else:
             render(states)
     _exit_if_unreachable(states)
 
 
 def _print_current(states: list[DatabaseState]) -> None:
+    lines = []
     for state in states:
         if state.error is not None:
-            output.line(f"{state.database}: unreachable ({state.url}): {_unreachable(state)}")
+            lines.append(unreachable_line(state))
             continue
         at = ", ".join(state.current) or "<base>"
-        head = " (head)" if state.at_heads else ""
-        output.line(f"{state.database}: {at}{head}")
+        lines.append(f"{state.database}: {at}{' (head)' if state.at_heads else ''}")
         if state.blocked:  # `<base>` above may be a version table configured wrong
-            output.line(f"  note: {state.blocked}")
+            lines.append(f"  note: {state.blocked}")
+    output.lines(lines)
 
 
 def status(
@@ -119,7 +132,8 @@ def _print_status(states: list[DatabaseState]) -> None:
 
 def _status_row(state: DatabaseState) -> tuple[object, ...]:
     if state.error is not None:
-        return (state.database, "unreachable", "", "", state.url, _unreachable(state))
+        reason = describe(state.error).message
+        return (state.database, "unreachable", "", "", state.url, reason)
     return (
         state.database,
         ", ".join(state.current) or "<base>",

@@ -7,6 +7,8 @@ is reported as such, naming the database, and goes to the audit."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from functools import cache
 from types import MappingProxyType
 
 import sqlalchemy as sa
@@ -99,9 +101,8 @@ def database_engine(database: DatabaseConfig) -> sa.Engine:
 
 def _check_driver_arguments(engine: sa.Engine, database: str) -> None:
     """Refuse a url whose query gives the driver an argument its connect() does not take."""
-    try:
-        signature = inspect.signature(engine.dialect.loaded_dbapi.connect)
-    except (TypeError, ValueError):  # a function written in C: the driver will say
+    signature = _connect_signature(engine.dialect.loaded_dbapi.connect)
+    if signature is None:
         return
     args, kwargs = engine.dialect.create_connect_args(engine.url)
     try:
@@ -109,6 +110,16 @@ def _check_driver_arguments(engine: sa.Engine, database: str) -> None:
     except TypeError as exc:
         reason = f"the driver of {engine.url.drivername!r} refuses the url's arguments ({exc})"
         raise BadDatabaseUrl(database, reason) from None
+
+
+@cache
+def _connect_signature(connect: Callable[..., object]) -> inspect.Signature | None:
+    """Return a driver's connect() signature, read once per driver (a few ms each time for
+    sqlite3's, parsed from its text: most of an engine's cost in a fleet of tenants)."""
+    try:
+        return inspect.signature(connect)
+    except (TypeError, ValueError):  # a function written in C: the driver will say
+        return None
 
 
 class _ConnectFailure:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from orch_core.config import DatabaseConfig
 from orch_core.errors import DatabaseUnreachable, OrchError
 from orch_core.project import Project
 from orch_core.runtime.runner import DatabaseRunner
+from orch_graph.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,37 @@ class DatabaseState:
         return not self.pending and self.error is None
 
 
-def read_state(runner: DatabaseRunner) -> DatabaseState:
-    """Return where the runner's database is, its heads, and what is pending (one connection)."""
+@dataclass(frozen=True)
+class StateTally:
+    """How many databases are at the same revisions, with the same revisions pending."""
+
+    current: tuple[str, ...]
+    heads: tuple[str, ...]
+    pending: tuple[str, ...]
+    count: int
+
+
+def tally_states(states: Iterable[DatabaseState]) -> tuple[StateTally, ...]:
+    """Return the readable databases counted by revisions now and pending, most first."""
+    counts = Counter((s.current, s.heads, s.pending) for s in states if s.error is None)
+    tallies = (StateTally(*key, count) for key, count in counts.items())
+    return tuple(sorted(tallies, key=lambda t: (-t.count, t.current, t.pending)))
+
+
+# A plan to heads from the same revisions in the same view: the same for every tenant of a
+# fleet, so made once per (services, current) and shared by their states.
+_PlanKey = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def read_state(runner: DatabaseRunner, plans: dict[_PlanKey, Plan]) -> DatabaseState:
+    """Return where the runner's database is, its heads, and what is pending (one connection).
+
+    plans: the plans this read has made so far, reused for a database at the same revisions."""
     heads, blocked = runner.state()
-    plan = runner.plan("up", "heads", heads)
+    key = (tuple(sorted(runner.config.services)), heads)
+    plan = plans.get(key)
+    if plan is None:
+        plan = plans[key] = runner.plan("up", "heads", heads)
     return DatabaseState(
         runner.config.name,
         runner.url,
@@ -52,10 +81,11 @@ def read_states(project: Project, databases: Sequence[DatabaseConfig]) -> list[D
     A database that cannot be reached is returned as such, with the error, and the others
     are read as usual."""
     states = []
+    plans: dict[_PlanKey, Plan] = {}
     for database in databases:
         runner = DatabaseRunner(database, project.view(database))
         try:
-            states.append(read_state(runner))
+            states.append(read_state(runner, plans))
         except DatabaseUnreachable as exc:
             states.append(DatabaseState(database.name, runner.url, (), (), (), error=exc))
         finally:
