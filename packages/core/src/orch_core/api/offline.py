@@ -32,11 +32,12 @@ def sql(
     databases: Sequence[str] | None = None,
     x_arguments: Sequence[str] = (),
 ) -> Iterator[DatabaseSql]:
-    """Yield, database by database, the SQL that moving to target would run; connects to none.
+    """Yield, database by database, the SQL that moving to target would run; changes nothing.
 
-    target may be FROM:TO, as Alembic reads it: the SQL from FROM (revisions, partial ids,
-    labels, `heads`; empty for base) to TO. Each database's SQL is made when it is asked for,
-    so a caller can write the first while the next is being made."""
+    Without FROM, each database's heads are read (a connection that only reads) to start from
+    where it is; with FROM:TO, as Alembic reads it, no database is touched: the SQL from FROM
+    (revisions, partial ids, labels, `heads`; empty for base) to TO. Each database's SQL is
+    made when it is asked for, so a caller can write the first while the next is being made."""
     hand_events_to_logging()
     # FROM:TO as Alembic reads it: FROM revisions, partial ids, labels, `heads` (`base` none).
     span = parse_range(target) if ":" in target else None

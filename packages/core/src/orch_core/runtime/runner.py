@@ -41,7 +41,7 @@ from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, LastEntry, Recorder, RunKind
 from orch_core.runtime.resume import NOTHING_TO_RESUME, ResumePoint, resume_point
 from orch_core.runtime.scripts import CompiledScript, RevisionModule, ScriptLoader
-from orch_core.runtime.statement_counter import StatementCounter
+from orch_core.runtime.statement_counter import StatementCounter, StatementWatch
 from orch_core.runtime.step_progress import ProgressLog, StepProgress
 from orch_core.runtime.tenant_schema import attach_search_path
 from orch_core.runtime.version_probe import probe_missing_version_table
@@ -367,20 +367,22 @@ class DatabaseRunner:
         per_run = self.config.transaction_mode is TransactionMode.PER_RUN
         results: list[StepResult] = []
         outer = run_transaction(conn) if per_run and plan.steps else nullcontext()
-        with outer:
+        with outer, StatementWatch.installed(conn) as watch:
             for step in plan.steps:
                 if hooks.stop():
                     break
                 hooks.before(step)
                 resumed = point.done_before if point and point.resumes(step) else None
-                results.append(self._apply(conn, step, nested=per_run, resumed=resumed))
+                results.append(self._apply(watch, step, nested=per_run, resumed=resumed))
                 hooks.after(step)
         return tuple(results)
 
     def _apply(
-        self, conn: sa.Connection, step: Step, *, nested: bool, resumed: StepProgress | None
+        self, watch: StatementWatch, step: Step, *, nested: bool, resumed: StepProgress | None
     ) -> StepResult:
-        """Run one step; resumed: what its earlier, half-done run completed (not run again)."""
+        """Run one step on the watched connection; resumed: what its earlier, half-done run
+        completed (not run again)."""
+        conn = watch.connection
         revision = self.planner.get(step.revision)
         started, clock = utc_now(), time.perf_counter()
         self.log.debug(Event.MIGRATION_STARTED, revision=step.revision, direction=step.direction)
@@ -410,7 +412,7 @@ class DatabaseRunner:
         if resumed is not None:
             self.log.info(Event.MIGRATION_RESUMED, revision=step.revision, skipped=resumed.done)
         where = (self.config.name, step.revision)
-        counter = StatementCounter(conn, progress.advance, done_before, where)
+        counter = StatementCounter(watch, progress.advance, done_before, where)
         try:
             with context.transaction(module.transactional, nested=nested):
                 self._run_script(context, module, step, revision, counter)
