@@ -17,32 +17,13 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.support.databases import TestDatabase
-from tests.support.projects import Script, write_project
+from tests.support.projects import write_fleet
 
 ORCH = Path(sys.executable).parent / "orch"
 TENANTS = [f"t{i:02d}" for i in range(10)]
-SCRIPTS = [
-    Script("a1", labels=("app",)),
-    Script(
-        "a2",
-        "a1",
-        # A little slow, so that SIGTERM lands while most tenants are still to do.
-        upgrade='__import__("time").sleep(0.2)\nop.create_table("t_a2", sa.Column("id", sa.Text))',
-    ),
-    Script("a3", "a2"),
-]
 ONCE = Counter({(revision, "up", "applied"): 1 for revision in ("a1", "a2", "a3")})
 # Where one tenant's version and history tables are: (engine url, schema).
 Place = Callable[[str], tuple[str, str | None]]
-
-
-def fleet(tmp_path: Path, body: str) -> Path:
-    """Write service `app` and the fleet `tenants` (the given url/schema), its names in a file."""
-    config = write_project(tmp_path, {"app": SCRIPTS}, {}, {"concurrency": 2})
-    (tmp_path / "tenants.txt").write_text("\n".join(TENANTS) + "\n")
-    fleet_table = f'[fleets.tenants]\n{body}services = ["app"]\ninstances_file = "tenants.txt"\n'
-    config.write_text(config.read_text() + fleet_table)
-    return config
 
 
 def orch(config: Path, *args: str) -> subprocess.Popen[str]:
@@ -102,7 +83,7 @@ def interrupt_then_rerun(config: Path, place: Place) -> None:
 
 
 def test_sqlite_tenants_interrupted_by_sigterm_then_rerun(tmp_path: Path) -> None:
-    config = fleet(tmp_path, 'url = "sqlite:///t/{name}.db"\n')
+    config = write_fleet(tmp_path, TENANTS, 'url = "sqlite:///t/{name}.db"\n')
     (tmp_path / "t").mkdir()
     interrupt_then_rerun(config, lambda tenant: (f"sqlite:///{tmp_path}/t/{tenant}.db", None))
 
@@ -111,5 +92,5 @@ def test_postgresql_schema_tenants_interrupted_by_sigterm_then_rerun(
     tmp_path: Path, postgresql_database: TestDatabase
 ) -> None:
     url = postgresql_database.url
-    config = fleet(tmp_path, f'url = "{url}"\nschema = "tenant_{{name}}"\n')
+    config = write_fleet(tmp_path, TENANTS, f'url = "{url}"\nschema = "tenant_{{name}}"\n')
     interrupt_then_rerun(config, lambda tenant: (url, f"tenant_{tenant}"))

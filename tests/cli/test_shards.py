@@ -12,29 +12,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.support.projects import Script, write_project
+from tests.support.projects import write_fleet
 
 ORCH = Path(sys.executable).parent / "orch"
 TENANTS = [f"t{i:02d}" for i in range(24)]
-SCRIPTS = [
-    Script("a1", labels=("app",)),
-    Script(
-        "a2",
-        "a1",
-        # A little slow, so that a kill lands while the shard is under way.
-        upgrade='__import__("time").sleep(0.2)\nop.create_table("t_a2", sa.Column("id", sa.Text))',
-    ),
-    Script("a3", "a2"),
-]
 
 
 def fleet(tmp_path: Path) -> Path:
-    config = write_project(tmp_path, {"app": SCRIPTS}, {}, {"concurrency": 2})
-    (tmp_path / "tenants.txt").write_text("\n".join(TENANTS) + "\n")
     (tmp_path / "t").mkdir()
-    fleet_table = '[fleets.tenants]\nurl = "sqlite:///t/{name}.db"\nservices = ["app"]\n'
-    config.write_text(config.read_text() + fleet_table + 'instances_file = "tenants.txt"\n')
-    return config
+    return write_fleet(tmp_path, TENANTS, 'url = "sqlite:///t/{name}.db"\n')
 
 
 def start(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

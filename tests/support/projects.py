@@ -95,6 +95,29 @@ def write_project(
     return config
 
 
+# Service `app` whose second step is a little slow: a signal or a kill sent to a fleet's run
+# lands while most tenants are still to do.
+SLOW_FLEET_SCRIPTS = (
+    Script("a1", labels=("app",)),
+    Script(
+        "a2",
+        "a1",
+        upgrade='__import__("time").sleep(0.2)\nop.create_table("t_a2", sa.Column("id", sa.Text))',
+    ),
+    Script("a3", "a2"),
+)
+
+
+def write_fleet(root: Path, tenants: Sequence[str], body: str) -> Path:
+    """Write service `app` (SLOW_FLEET_SCRIPTS) and the fleet `tenants`, its url/schema lines
+    given, its instances in tenants.txt; two databases at once. Return the config's path."""
+    config = write_project(root, {"app": SLOW_FLEET_SCRIPTS}, {}, {"concurrency": 2})
+    (root / "tenants.txt").write_text("\n".join(tenants) + "\n")
+    fleet = f'[fleets.tenants]\n{body}services = ["app"]\ninstances_file = "tenants.txt"\n'
+    config.write_text(config.read_text() + fleet)
+    return config
+
+
 def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
