@@ -107,27 +107,31 @@ class Recorder:
             return
         if not self._exists(connection, history):
             create.execute(connection)
-        elif not self._has_progress_columns(connection, history):
-            self._add_progress_columns(connection, history)
+        else:
+            self._add_columns(connection, history, self._missing_progress_columns(connection))
         self._progress_kept = True
 
-    def _has_progress_columns(self, connection: sa.Connection, history: sa.Table) -> bool:
-        if not self._progress_kept:
-            columns = sa.inspect(connection).get_columns(history.name, history.schema)
-            self._progress_kept = set(PROGRESS_COLUMNS) <= {c["name"] for c in columns}
-        return self._progress_kept
+    def _missing_progress_columns(self, connection: sa.Connection) -> tuple[str, ...]:
+        """Return the PROGRESS_COLUMNS the history table (made by an older orch) lacks."""
+        if self._progress_kept or self.history is None:
+            return ()
+        history = self.history
+        present = {
+            c["name"] for c in sa.inspect(connection).get_columns(history.name, history.schema)
+        }
+        missing = tuple(name for name in PROGRESS_COLUMNS if name not in present)
+        self._progress_kept = not missing
+        return missing
 
-    def _add_progress_columns(self, connection: sa.Connection, history: sa.Table) -> None:
-        """Add the columns a history table made by an older orch lacks."""
-        columns = sa.inspect(connection).get_columns(history.name, history.schema)
-        present = {c["name"] for c in columns}
+    def _add_columns(
+        self, connection: sa.Connection, history: sa.Table, names: tuple[str, ...]
+    ) -> None:
+        """Add to the history table the columns of its layout it lacks."""
         preparer = connection.dialect.identifier_preparer
-        for name in PROGRESS_COLUMNS:
-            if name not in present:
-                created = sa.schema.CreateColumn(history.c[name])
-                column = created.compile(dialect=connection.dialect)
-                table = preparer.format_table(history)
-                connection.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column}"))
+        for name in names:
+            column = sa.schema.CreateColumn(history.c[name]).compile(dialect=connection.dialect)
+            table = preparer.format_table(history)
+            connection.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column}"))
 
     def current_heads(self, connection: sa.Connection) -> tuple[str, ...]:
         """Return the heads the database is at; none if the version table does not exist."""
@@ -208,7 +212,7 @@ class Recorder:
         last = statements.last
         if last is None or self.history is None:
             return None
-        if not self._has_progress_columns(connection, self.history):
+        if self._missing_progress_columns(connection):
             last = statements.last_without_progress
         rows = last.rows(connection) if last is not None else []
         if not rows:
