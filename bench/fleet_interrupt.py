@@ -33,7 +33,7 @@ from typing import Any
 
 from bench import pg
 from bench.generate import WORK, Project, generate
-from bench.run import BIN
+from bench.run import BIN, publish
 
 EXIT_SIGTERM = 143
 History = Counter[tuple[str, str, str]]
@@ -279,10 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
     finally:
         pg.drop_all()
-    table = report(trials, fleet, calibration, args.seed)
-    print(table)
-    if args.markdown:
-        args.markdown.write_text(table + "\n")
+    publish(report(trials, fleet, calibration, args.seed), args.markdown)
     return 0
 
 

@@ -23,7 +23,17 @@ from pathlib import Path
 
 from bench import pg
 from bench.generate import WORK, Project, generate, render_floor, write_fleet
-from bench.run import BIN, REPO, Check, Scenario, Tool, compile_workspace, report, run_scenario
+from bench.run import (
+    BIN,
+    REPO,
+    Check,
+    Scenario,
+    Tool,
+    compile_workspace,
+    publish,
+    report,
+    run_scenario,
+)
 
 REVISIONS = 20
 SCALED = "alembic-shell-scaled"
@@ -196,10 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             done.append(scenario)
     finally:
         pg.drop_all()
-    table = report(done)
-    print(table)
-    if args.markdown:
-        args.markdown.write_text(table + "\n")
+    publish(report(done), args.markdown)
     return 0
 
 

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 from bench.generate import WORK, Project, generate
-from bench.run import BIN, REPO, Tool, compile_workspace, measure
+from bench.run import BIN, REPO, Tool, compile_workspace, measure, publish
 
 BEHIND_EVERY = 200  # one tenant in this many is a revision behind the others
 RSS_LIMIT_MB = 150
@@ -195,10 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         results[size] = run_size(size, args.reps, size <= args.alembic_up_to)
         print(report(results, args.reps), file=sys.stderr, flush=True)  # so far
-    table = report(results, args.reps)
-    print(table)
-    if args.markdown:
-        args.markdown.write_text(table + "\n")
+    publish(report(results, args.reps), args.markdown)
     return 0
 
 

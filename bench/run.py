@@ -334,6 +334,13 @@ def _verdict(scenario: Scenario, check: Check) -> tuple[str, str, str]:
     return f"{ratio:.2f}x", "PASS" if ratio >= check.factor else "FAIL", cpu_s
 
 
+def publish(table: str, markdown: Path | None) -> None:
+    """Print the tables, and write them to the markdown file if one was asked for."""
+    print(table)
+    if markdown:
+        markdown.write_text(table + "\n")
+
+
 def report(scenarios: list[Scenario]) -> str:
     """Return the markdown tables of medians and of targets."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -395,10 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                 done.append(scenario)
     finally:
         pg.drop_all()
-    table = report(done)
-    print(table)
-    if args.markdown:
-        args.markdown.write_text(table + "\n")
+    publish(report(done), args.markdown)
     return 0
 
 
