@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.engine import Dialect as SADialect
 
 from orch_core.dialects import Dialect, get_dialect
@@ -14,6 +14,13 @@ from orch_core.errors import OperationFailed, UnsupportedOperation
 from orch_core.operations.ops import Op
 from orch_core.operations.render import Renderer
 from orch_core.runtime.offline import render_statement, sa_dialect_for, writing_connection
+
+
+class CommitEvents(Protocol):
+    """The commits of a run's connection, listened to once per run (runtime.statement_counter's
+    StatementWatch): `early_commit`, when set, is called before the next commit, then cleared."""
+
+    early_commit: Callable[[], None] | None
 
 
 class MigrationContext:
@@ -28,7 +35,9 @@ class MigrationContext:
         write: Callable[[str], None] | None = None,
         revision: str | None = None,
         target_metadata: sa.MetaData | None = None,
+        commits: CommitEvents | None = None,
     ) -> None:
+        """commits: the connection's commit events, needed to set before_early_commit."""
         self.dialect = dialect
         self.sa_dialect = sa_dialect
         self.connection = connection
@@ -46,6 +55,7 @@ class MigrationContext:
         # (an autocommit block's, or the script's own): the runner records there that the
         # step has started, so that the commit keeps that row with the work before it.
         self.before_early_commit: Callable[[], None] | None = None
+        self._commits = commits
         self._offline_in_transaction = False
 
     @classmethod
@@ -55,8 +65,10 @@ class MigrationContext:
         *,
         revision: str | None = None,
         target_metadata: sa.MetaData | None = None,
+        commits: CommitEvents | None = None,
     ) -> MigrationContext:
-        """Return a context that executes operations on `connection`."""
+        """Return a context that executes operations on `connection` (whose commit events
+        are `commits`, if the caller listens to them)."""
         sa_dialect = connection.dialect
         return cls(
             get_dialect(sa_dialect.name),
@@ -64,6 +76,7 @@ class MigrationContext:
             connection=connection,
             revision=revision,
             target_metadata=target_metadata,
+            commits=commits,
         )
 
     @classmethod
@@ -158,7 +171,7 @@ class MigrationContext:
             return
         began = connection.get_transaction() if nested else connection.begin()
         try:
-            with self._early_commits_watched(connection):
+            with self._early_commits_watched():
                 yield
         except BaseException:
             self.committed_early |= began is None or not began.is_active
@@ -169,24 +182,20 @@ class MigrationContext:
             connection.commit()
 
     @contextmanager
-    def _early_commits_watched(self, connection: sa.Connection) -> Iterator[None]:
+    def _early_commits_watched(self) -> Iterator[None]:
         """While the step's work runs, call `before_early_commit` before its first commit."""
         hook = self.before_early_commit
         if hook is None:
             yield
             return
-        called: list[bool] = []
-
-        def on_commit(_connection: sa.Connection) -> None:
-            if not called:
-                called.append(True)
-                hook()
-
-        event.listen(connection, "commit", on_commit)
+        commits = self._commits
+        if commits is None:
+            raise TypeError("before_early_commit needs the connection's commit events (commits=)")
+        commits.early_commit = hook
         try:
             yield
         finally:
-            event.remove(connection, "commit", on_commit)
+            commits.early_commit = None
 
     def _offline_transaction(self, transactional: bool) -> Iterator[None]:
         terminator = self.dialect.statement_terminator

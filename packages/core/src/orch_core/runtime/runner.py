@@ -387,7 +387,10 @@ class DatabaseRunner:
         started, clock = utc_now(), time.perf_counter()
         self.log.debug(Event.MIGRATION_STARTED, revision=step.revision, direction=step.direction)
         context = MigrationContext.online(
-            conn, revision=step.revision, target_metadata=self.target_metadata(revision.service)
+            conn,
+            revision=step.revision,
+            target_metadata=self.target_metadata(revision.service),
+            commits=watch,
         )
         module = self.loader.load(self._script(step), context, self.x_arguments)
         sha256 = module.script.sha256

@@ -22,7 +22,8 @@ _SENDING = ("do_execute", "do_executemany", "do_execute_no_params")
 
 
 class StatementWatch:
-    """The cursor events of one connection, handed to the step's counter while a step runs.
+    """The cursor and commit events of one connection, handed to the step's counter (and its
+    context's early-commit hook) while a step runs.
 
     Listened to once per run, not once per step: SQLAlchemy's `event.listen` and `remove` were
     ~9% of a 20-step SQLite tenant's CPU (cProfile, 50 tenants) when each step added its own."""
@@ -30,6 +31,9 @@ class StatementWatch:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
         self.counter: StatementCounter | None = None
+        # Called once, just before the next commit on the connection (then cleared): the
+        # step's context sets it while the step's work runs (MigrationContext.transaction).
+        self.early_commit: Callable[[], None] | None = None
 
     @classmethod
     @contextmanager
@@ -40,6 +44,7 @@ class StatementWatch:
             (connection.dialect, name, watch._skip) for name in _SENDING
         ]
         listeners.append((connection, "after_cursor_execute", watch._after))
+        listeners.append((connection, "commit", watch._commit))
         for target, name, listener in listeners:
             event.listen(target, name, listener)
         try:
@@ -57,6 +62,11 @@ class StatementWatch:
     def _after(self, _conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         if self.counter is not None:
             self.counter.after(statement)
+
+    def _commit(self, _conn: Any) -> None:
+        hook, self.early_commit = self.early_commit, None
+        if hook is not None:
+            hook()
 
 
 class StatementCounter:
