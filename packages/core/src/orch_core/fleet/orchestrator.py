@@ -30,6 +30,7 @@ from orch_core.fleet.signals import RunFlags, stop_on_signals
 from orch_core.fleet.workers import run_in_workers, worker_count
 from orch_core.project import Project
 from orch_core.runtime.recorder import RunKind
+from orch_core.runtime.replay import StepReplays
 from orch_core.runtime.runner import DatabaseRunner
 from orch_core.runtime.scripts import ScriptLoader
 from orch_graph.plan import Direction, Plan
@@ -59,6 +60,7 @@ class Orchestrator:
         self.concurrency = concurrency or project.config.concurrency
         cache = project.config.header_cache
         self.loader = ScriptLoader(cache.parent / "compiled-scripts" if cache is not None else None)
+        self.replays = StepReplays()
         self.x_arguments = tuple(x_arguments)
         self.log = structlog.get_logger("orch").bind(run_id=self.run_id)
 
@@ -72,6 +74,7 @@ class Orchestrator:
             x_arguments=self.x_arguments,
             models=partial(load_service_metadata, self.project.config),
             resume=self.resume,
+            replays=self.replays,
         )
 
     def targets(

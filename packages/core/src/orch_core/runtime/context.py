@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect as SADialect
@@ -16,11 +17,22 @@ from orch_core.operations.render import Renderer
 from orch_core.runtime.offline import render_statement, sa_dialect_for, writing_connection
 
 
-class CommitEvents(Protocol):
-    """The commits of a run's connection, listened to once per run (runtime.statement_counter's
-    StatementWatch): `early_commit`, when set, is called before the next commit, then cleared."""
+class ConnectionWatch(Protocol):
+    """The events of a run's connection, listened to once per run (runtime.statement_counter's
+    StatementWatch): `early_commit`, when set, is called before the next commit, then cleared;
+    `sent`, when a list, gets each statement the driver completes, with its parameters."""
 
     early_commit: Callable[[], None] | None
+    sent: list[tuple[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A statement an operation sent, as the driver received it (parameters: none)."""
+
+    op_name: str
+    table: str | None
+    statement: str
 
 
 class MigrationContext:
@@ -35,9 +47,9 @@ class MigrationContext:
         write: Callable[[str], None] | None = None,
         revision: str | None = None,
         target_metadata: sa.MetaData | None = None,
-        commits: CommitEvents | None = None,
+        watch: ConnectionWatch | None = None,
     ) -> None:
-        """commits: the connection's commit events, needed to set before_early_commit."""
+        """watch: the connection's events, needed to set before_early_commit or record."""
         self.dialect = dialect
         self.sa_dialect = sa_dialect
         self.connection = connection
@@ -55,7 +67,11 @@ class MigrationContext:
         # (an autocommit block's, or the script's own): the runner records there that the
         # step has started, so that the commit keeps that row with the work before it.
         self.before_early_commit: Callable[[], None] | None = None
-        self._commits = commits
+        self._watch = watch
+        # While recording (see `recording`): the statements each operation sent, and whether
+        # one sent other than exactly one statement.
+        self._recorded: list[Sent] | None = None
+        self._unmatched = False
         self._offline_in_transaction = False
 
     @classmethod
@@ -65,10 +81,10 @@ class MigrationContext:
         *,
         revision: str | None = None,
         target_metadata: sa.MetaData | None = None,
-        commits: CommitEvents | None = None,
+        watch: ConnectionWatch | None = None,
     ) -> MigrationContext:
-        """Return a context that executes operations on `connection` (whose commit events
-        are `commits`, if the caller listens to them)."""
+        """Return a context that executes operations on `connection` (whose events are
+        `watch`, if the caller listens to them)."""
         sa_dialect = connection.dialect
         return cls(
             get_dialect(sa_dialect.name),
@@ -76,7 +92,7 @@ class MigrationContext:
             connection=connection,
             revision=revision,
             target_metadata=target_metadata,
-            commits=commits,
+            watch=watch,
         )
 
     @classmethod
@@ -140,17 +156,64 @@ class MigrationContext:
         """Execute or write one statement, wrapping database errors with the operation."""
         name = op.op_name if op else "execute"
         table = op.table if op else None
-        try:
+        with self._failures(name, table):
             if self.connection is None:
                 assert self._write is not None
                 terminator = self.dialect.statement_terminator
                 self._write(render_statement(statement, self.sa_dialect, terminator))
-            else:
+            elif self._recorded is None:
                 self.connection.execute(statement)
+            else:
+                self._execute_recorded(statement, name, table)
+
+    @contextmanager
+    def _failures(self, name: str, table: str | None) -> Iterator[None]:
+        """Turn a database's error (or a statement it cannot compile) into the operation's."""
+        try:
+            yield
         except sa.exc.DBAPIError as exc:
             raise OperationFailed(name, table, self.revision, str(exc.orig)) from exc
         except sa.exc.CompileError as exc:
             raise UnsupportedOperation(name, table, self.revision, str(exc)) from exc
+
+    def _execute_recorded(self, statement: sa.Executable, name: str, table: str | None) -> None:
+        assert self.connection is not None and self._recorded is not None
+        assert self._watch is not None and self._watch.sent is not None
+        mark = len(self._watch.sent)
+        self.connection.execute(statement)
+        sent = self._watch.sent[mark:]
+        if len(sent) == 1 and not sent[0][1]:
+            self._recorded.append(Sent(name, table, sent[0][0]))
+        else:
+            self._unmatched = True
+
+    def recording(self, function: Callable[[], object]) -> tuple[Sent, ...] | None:
+        """Run a step's function; return the statements its operations sent, if each sent
+        exactly one (without parameters) and nothing else reached the driver meanwhile."""
+        watch, connection = self._watch, self.connection
+        if watch is None or connection is None:
+            function()
+            return None
+        if connection.get_execution_options().get("schema_translate_map"):
+            function()  # what the statements say then depends on the connection
+            return None
+        watch.sent, self._recorded, self._unmatched = [], [], False
+        try:
+            function()
+            recorded = tuple(self._recorded)
+            whole = not self._unmatched and len(watch.sent) == len(recorded)
+        finally:
+            watch.sent, self._recorded = None, None
+        return recorded if whole else None
+
+    def replay(self, statements: tuple[Sent, ...]) -> None:
+        """Send statements a step's operations sent on another database of this kind, each
+        through the connection's events, its failure named by its operation."""
+        connection = self.connection
+        assert connection is not None
+        for sent in statements:
+            with self._failures(sent.op_name, sent.table):
+                connection.exec_driver_sql(sent.statement)
 
     @contextmanager
     def transaction(self, transactional: bool = True, *, nested: bool = False) -> Iterator[None]:
@@ -188,14 +251,14 @@ class MigrationContext:
         if hook is None:
             yield
             return
-        commits = self._commits
-        if commits is None:
-            raise TypeError("before_early_commit needs the connection's commit events (commits=)")
-        commits.early_commit = hook
+        watch = self._watch
+        if watch is None:
+            raise TypeError("before_early_commit needs the connection's events (watch=)")
+        watch.early_commit = hook
         try:
             yield
         finally:
-            commits.early_commit = None
+            watch.early_commit = None
 
     def _offline_transaction(self, transactional: bool) -> Iterator[None]:
         terminator = self.dialect.statement_terminator

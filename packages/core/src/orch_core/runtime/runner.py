@@ -39,6 +39,7 @@ from orch_core.runtime.hook_calls import (
 from orch_core.runtime.leftovers import step_leftovers
 from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, LastEntry, Recorder, RunKind
+from orch_core.runtime.replay import StepReplays
 from orch_core.runtime.resume import NOTHING_TO_RESUME, ResumePoint, resume_point
 from orch_core.runtime.scripts import CompiledScript, RevisionModule, ScriptLoader
 from orch_core.runtime.statement_counter import StatementCounter, StatementWatch
@@ -113,11 +114,15 @@ class DatabaseRunner:
         x_arguments: Sequence[str] = (),
         models: Callable[[str], Sequence[sa.MetaData]] | None = None,
         resume: bool = False,
+        replays: StepReplays | None = None,
     ) -> None:
         """models: a service's configured MetaData (its `metadata` key), imported when asked.
-        resume: run the rest of a step an earlier run left half done, instead of refusing."""
+        resume: run the rest of a step an earlier run left half done, instead of refusing.
+        replays: the run's declarative steps, rendered once and replayed (shared by the
+        databases of a run; see runtime/replay.py)."""
         self.config = config
         self.resume = resume
+        self.replays = replays
         self.planner = planner
         self.loader = loader or ScriptLoader()
         self.run_id = run_id
@@ -390,7 +395,7 @@ class DatabaseRunner:
             conn,
             revision=step.revision,
             target_metadata=self.target_metadata(revision.service),
-            commits=watch,
+            watch=watch,
         )
         module = self.loader.load(self._script(step), context, self.x_arguments)
         sha256 = module.script.sha256
@@ -456,7 +461,10 @@ class DatabaseRunner:
         info = version_step(self.config.name, step, revision)
         before_step(hooks, conn, info)
         with counter.counting():
-            module.function(step.direction)()
+            if self.replays is not None and not counter.resuming:
+                self.replays.run(module, step.direction, context)
+            else:
+                module.function(step.direction)()
         self.recorder.move_heads(conn, step.deletes, step.inserts, step.updates)
         heads = self.recorder.heads(conn) if hooks.on_version_apply else None
         version_applied(hooks, context, info, heads)

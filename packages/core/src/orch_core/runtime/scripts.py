@@ -54,6 +54,11 @@ class CompiledScript:
 _FUNCTIONS: Mapping[Direction, str] = MappingProxyType({"up": "upgrade", "down": "downgrade"})
 
 
+def function_name(direction: Direction) -> str:
+    """Return the name of the script function that moves a database this way."""
+    return _FUNCTIONS[direction]
+
+
 class ScriptContext:
     """What Alembic's `context` module offers a revision script, for one run."""
 
@@ -208,7 +213,7 @@ class RevisionModule:
 
     def function(self, direction: Direction) -> Callable[[], object]:
         """Return upgrade() or downgrade(); a script without it is an error naming the file."""
-        name = _FUNCTIONS[direction]
+        name = function_name(direction)
         function = getattr(self.module, name, None)
         if not callable(function):
             raise ScriptError(self.script.path, None, f"has no {name}() function")

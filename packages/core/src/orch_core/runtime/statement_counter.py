@@ -34,6 +34,8 @@ class StatementWatch:
         # Called once, just before the next commit on the connection (then cleared): the
         # step's context sets it while the step's work runs (MigrationContext.transaction).
         self.early_commit: Callable[[], None] | None = None
+        # A list while a step's statements are recorded (MigrationContext.recording).
+        self.sent: list[tuple[str, Any]] | None = None
 
     @classmethod
     @contextmanager
@@ -59,9 +61,11 @@ class StatementWatch:
             return False
         return counter.skip(statement)
 
-    def _after(self, _conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+    def _after(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         if self.counter is not None:
             self.counter.after(statement)
+        if self.sent is not None:
+            self.sent.append((statement, parameters))
 
     def _commit(self, _conn: Any) -> None:
         hook, self.early_commit = self.early_commit, None
@@ -88,6 +92,11 @@ class StatementCounter:
         self._where = where
         self._seen = 0
         self._replayed = StepProgress()
+
+    @property
+    def resuming(self) -> bool:
+        """Return whether the step's first statements are skipped (done by an earlier run)."""
+        return self._done_before.done > 0
 
     @contextmanager
     def counting(self) -> Iterator[None]:
