@@ -400,12 +400,13 @@ class DatabaseRunner:
         module = self.loader.load(self._script(step), context, self.x_arguments)
         sha256 = module.script.sha256
         done_before = resumed or StepProgress()
-        start = replace(
-            self.history_entry(
-                step.revision, step.direction, started, HistoryOutcome.STARTED, sha256
-            ),
-            statements_done=done_before.done,
-            statements_sha256=done_before.digest,
+        start = self.history_entry(
+            step.revision,
+            step.direction,
+            started,
+            HistoryOutcome.STARTED,
+            sha256,
+            progress=done_before,
         )
         progress = ProgressLog(self.recorder, conn, start, context.dialect.implicit_commits)
         outside = not context.dialect.transactional_ddl or not module.transactional
@@ -425,10 +426,13 @@ class DatabaseRunner:
             with context.transaction(module.transactional, nested=nested):
                 self._run_script(context, module, step, revision, counter)
                 entry = self.history_entry(
-                    step.revision, step.direction, started, HistoryOutcome.APPLIED, sha256
+                    step.revision,
+                    step.direction,
+                    started,
+                    HistoryOutcome.APPLIED,
+                    sha256,
+                    progress=progress.progress,
                 )
-                done, digest = progress.progress.done, progress.progress.digest
-                entry = replace(entry, statements_done=done, statements_sha256=digest)
                 self.recorder.record(conn, entry)
         except (Exception, SystemExit, KeyboardInterrupt) as exc:
             # A script's sys.exit() or KeyboardInterrupt is its step's failure like any other:
@@ -524,7 +528,10 @@ class DatabaseRunner:
         started: dt.datetime,
         outcome: HistoryOutcome,
         sha256: str | None = None,
+        *,
+        progress: StepProgress | None = None,
     ) -> HistoryEntry:
+        """Return a history row of this run; progress: the step's statements done so far."""
         return HistoryEntry(
             run_id=self.run_id,
             revision=revision,
@@ -536,6 +543,8 @@ class DatabaseRunner:
             os_user=self._identity.user,
             host=self._identity.host,
             orch_version=__version__,
+            statements_done=progress.done if progress is not None else None,
+            statements_sha256=progress.digest if progress is not None else None,
         )
 
     def _script(self, step: Step) -> str:
