@@ -234,3 +234,30 @@ def _declaration(body: str) -> Declaration | None:
     indented = "\n".join("    " + line for line in body.splitlines())
     source = f"import sqlalchemy as sa\n\n\ndef upgrade():\n{indented}\n"
     return Declaration.read(source.encode(), "script.py", "upgrade")
+
+
+def test_each_naming_convention_renders_its_own_names(
+    tmp_path: Path, make_database: Callable[[str], TestDatabase]
+) -> None:
+    script = Script(
+        "a1",
+        upgrade='op.create_table("item", sa.Column("name", sa.String(10)), '
+        'sa.UniqueConstraint("name"))',
+    )
+    databases = [make_database("sqlite") for _ in range(3)]
+    conventions = ["uq_%(table_name)s_%(column_0_name)s", "other_%(column_0_name)s"] * 2
+    plains = runners(tmp_path, databases, [script])
+    replays = StepReplays()
+    for plain, convention in zip(plains, conventions[:3], strict=True):
+        metadata = sa.MetaData(naming_convention={"uq": convention})
+        runner = DatabaseRunner(
+            plain.config, plain.planner, models=lambda _s, m=metadata: [m], replays=replays
+        )
+        runner.migrate("up", "heads")
+        runner.dispose()
+    names = [
+        inspect(db, lambda i: [c["name"] for c in i.get_unique_constraints("item")])
+        for db in databases
+    ]
+    assert names == [["uq_item_name"], ["other_name"], ["uq_item_name"]]
+    assert replays.replayed == 1  # the third, under the first one's convention

@@ -223,10 +223,16 @@ def dialect_key(dialect: SADialect) -> Hashable:
     return (kind, settings)
 
 
-@dataclass(frozen=True)
-class _Rendering:
-    statements: tuple[Sent, ...]
-    metadata: object  # held, so that its id in the key is never another's
+def _convention_key(context: MigrationContext) -> Hashable | None:
+    """Return the naming convention the step's ops name things by, as a key (all the target
+    metadata changes in what they render); None if it cannot be one."""
+    metadata = context.target_metadata
+    if metadata is None:
+        return ()
+    try:
+        return frozenset(dict(metadata.naming_convention).items())
+    except TypeError:  # an unhashable part: run the script
+        return None
 
 
 class StepReplays:
@@ -234,7 +240,7 @@ class StepReplays:
 
     def __init__(self) -> None:
         self._declarations: dict[tuple[str, str, str], Declaration | None] = {}
-        self._renderings: dict[Hashable, _Rendering] = {}
+        self._renderings: dict[Hashable, tuple[Sent, ...]] = {}
         self._dialects: weakref.WeakKeyDictionary[SADialect, Hashable] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
         self.replayed = 0  # steps replayed so far (what a test or a benchmark can check)
@@ -249,24 +255,22 @@ class StepReplays:
         ):
             function()
             return
-        key = (
-            script.filename,
-            script.sha256,
-            direction,
-            self._dialect_key(context),
-            id(context.target_metadata),
-        )
+        convention = _convention_key(context)
+        if convention is None:
+            function()
+            return
+        key = (script.filename, script.sha256, direction, self._dialect_key(context), convention)
         with self._lock:
             rendering = self._renderings.get(key)
         if rendering is not None:
-            context.replay(rendering.statements)
+            context.replay(rendering)
             with self._lock:
                 self.replayed += 1
             return
         sent = context.recording(function)
         if sent is not None:
             with self._lock:
-                self._renderings.setdefault(key, _Rendering(sent, context.target_metadata))
+                self._renderings.setdefault(key, sent)
 
     def _declaration(self, filename: str, sha256: str, direction: Direction) -> Declaration | None:
         key = (filename, sha256, direction)
