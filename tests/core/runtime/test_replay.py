@@ -5,6 +5,7 @@ declarative (they read, or vary) run on every database."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +231,10 @@ def test_names_are_checked_once_loaded() -> None:
     assert declaration.names == frozenset({"sa", "SCHEMA"})
 
 
+def _one_metadata(metadata: sa.MetaData, _service: str) -> list[sa.MetaData]:
+    return [metadata]
+
+
 def _declaration(body: str) -> Declaration | None:
     indented = "\n".join("    " + line for line in body.splitlines())
     source = f"import sqlalchemy as sa\n\n\ndef upgrade():\n{indented}\n"
@@ -249,10 +254,8 @@ def test_each_naming_convention_renders_its_own_names(
     plains = runners(tmp_path, databases, [script])
     replays = StepReplays()
     for plain, convention in zip(plains, conventions[:3], strict=True):
-        metadata = sa.MetaData(naming_convention={"uq": convention})
-        runner = DatabaseRunner(
-            plain.config, plain.planner, models=lambda _s, m=metadata: [m], replays=replays
-        )
+        models = partial(_one_metadata, sa.MetaData(naming_convention={"uq": convention}))
+        runner = DatabaseRunner(plain.config, plain.planner, models=models, replays=replays)
         runner.migrate("up", "heads")
         runner.dispose()
     names = [
