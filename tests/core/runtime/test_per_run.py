@@ -9,24 +9,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from orch_core.errors import MigrationFailed, PartialMigrationPending
 from orch_core.runtime.runner import DatabaseRunner
 from tests.core.operations.helpers import inspect, outcomes, runner_for
-from tests.core.runtime.test_resume import history
+from tests.core.runtime.test_resume import GATE, fix_the_cause, history
 from tests.support.databases import TestDatabase
 from tests.support.projects import Script
-
-FAILS = 'op.execute("INSERT INTO missing (id) VALUES (1)")'
 
 
 def _table(name: str) -> str:
     return f'op.create_table("{name}", sa.Column("id", sa.Integer, primary_key=True))'
 
 
-# a3 fails at its first statement (before any DDL of its own) or after creating t3.
-THIRD = {"first": f"{FAILS}\n{_table('t3')}", "after-ddl": f"{_table('t3')}\n{FAILS}"}
+# a3 fails (at the gate) at its first statement, before any DDL of its own, or after creating t3.
+THIRD = {"first": f"{GATE}\n{_table('t3')}", "after-ddl": f"{_table('t3')}\n{GATE}"}
 
 
 def _runner(tmp_path: Path, database: TestDatabase, third: str) -> DatabaseRunner:
@@ -42,15 +39,6 @@ def _runner(tmp_path: Path, database: TestDatabase, third: str) -> DatabaseRunne
 def _tables(database: TestDatabase) -> list[str]:
     found = inspect(database, lambda i: i.get_table_names())
     return sorted(t for t in found if t.startswith("t"))
-
-
-def _fix_the_cause(database: TestDatabase) -> None:
-    engine = database.engine()
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text("CREATE TABLE missing (id INTEGER)"))
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.parametrize("where", list(THIRD))
@@ -75,7 +63,7 @@ def test_a_failed_step_leaves_the_steps_before_it_recorded_on_mariadb(
         assert history(mariadb_database)[-1] == ("a3", "failed-partial", kept)
         with pytest.raises(PartialMigrationPending, match=f"{kept} of its statements completed"):
             runner.migrate("up", "heads")
-        _fix_the_cause(mariadb_database)
+        fix_the_cause(mariadb_database)
         runner.resume = True
         result = runner.migrate("up", "heads")
         assert [(s.revision, s.statements_skipped) for s in result.steps] == [
@@ -101,7 +89,7 @@ def test_a_failed_step_rolls_the_whole_run_back(
         assert runner.current() == ()
         assert _tables(database) == []
         assert outcomes(database) == [("a3", "failed")]
-        _fix_the_cause(database)
+        fix_the_cause(database)
         assert runner.migrate("up", "heads").after == ("a4",)
     finally:
         runner.dispose()
