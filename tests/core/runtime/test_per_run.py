@@ -94,3 +94,27 @@ def test_a_failed_step_rolls_the_whole_run_back(
     finally:
         runner.dispose()
     assert _tables(database) == ["t1", "t2", "t3", "t4"]
+
+
+@pytest.mark.parametrize("mode", ["per-run", "per-migration"])
+def test_without_a_history_table_the_version_table_still_tells_the_truth(
+    mariadb_database: TestDatabase, tmp_path: Path, mode: str
+) -> None:
+    # No history rows to count in (history_table = false): the steps run all the same.
+    scripts = [
+        Script("a1", upgrade=_table("t1")),
+        Script("a2", "a1", upgrade=_table("t2")),
+        Script("a3", "a2", upgrade=THIRD["after-ddl"]),
+    ]
+    runner = runner_for(
+        tmp_path, mariadb_database, scripts, transaction_mode=mode, history_table=False
+    )
+    try:
+        with pytest.raises(MigrationFailed) as failed:
+            runner.migrate("up", "heads")
+        assert failed.value.partial
+        assert runner.current() == ("a2",)
+    finally:
+        runner.dispose()
+    assert _tables(mariadb_database) == ["t1", "t2", "t3"]
+    assert "orch_history" not in inspect(mariadb_database, lambda i: i.get_table_names())

@@ -74,7 +74,8 @@ class ProgressLog:
         done, digest = self.progress.done, self.progress.digest
         entry = replace(self._start, statements_done=done, statements_sha256=digest)
         self._recorder.record(self._connection, entry)
-        self._row = self._recorder.started_row(self._connection, entry)
+        if self._recorder.history is not None:  # with history off there is no row to count in
+            self._row = self._recorder.started_row(self._connection, entry)
 
     def committing(self) -> None:
         """Called just before part of the step commits early (an autocommit block, the
@@ -86,12 +87,13 @@ class ProgressLog:
     def advance(self, sql: str) -> None:
         """Count one more completed statement, in the `started` row if it is written."""
         self.progress = self.progress.after(sql)
+        implicit = bool(self._implicit_commits) and first_word(sql) in self._implicit_commits
+        self.committed |= implicit
         if self._row is None:
             return
         done, digest = self.progress.done, self.progress.digest
         self._recorder.record_progress(self._connection, self._row, done, digest)
-        if first_word(sql) in self._implicit_commits:
-            self.committed = True
+        if implicit:
             # The server committed the statement on its own; commit its count now too, before
             # a kill can part them (after other statements the count waits for their commit).
             self._connection.connection.dbapi_connection.commit()  # type: ignore[union-attr]
