@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_workers import chain, fleet, heads, run
-from tests.support.projects import Database, write_project
+from tests.cli.test_workers import fleet, heads, run
+from tests.support.projects import Database, chain, write_project
 
 
 def _summary(stdout: str) -> dict[str, list[str]]:

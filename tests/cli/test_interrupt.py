@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_workers import ORCH, chain, fleet, heads, run
-from tests.support.projects import Database, Script, write_project
-
-# aa02 presses Ctrl-C: SIGINT to the whole process group, as a terminal does, then half a
-# second more of work, which finishes whole.
-CTRL_C = "import os, signal, time\nos.killpg(os.getpgid(0), signal.SIGINT)\ntime.sleep(0.5)"
+from tests.cli.test_workers import ORCH, fleet, heads, run
+from tests.support.projects import (
+    CTRL_C,
+    Database,
+    Script,
+    chain,
+    write_ctrl_c_project,
+    write_project,
+)
 
 
 def interrupted_run(config: Path, exit_code: int = 130) -> dict[str, list[str]]:
@@ -33,14 +36,7 @@ def interrupted_run(config: Path, exit_code: int = 130) -> dict[str, list[str]]:
 
 
 def test_ctrl_c_in_one_process_stops_after_the_step_and_starts_nothing(tmp_path: Path) -> None:
-    # Two databases, one after the other: one group, migrated by threads of this process.
-    aa = chain("aa", 3)
-    aa[1] = Script("aa02", "aa01", upgrade=CTRL_C)
-    databases = {
-        "one": Database(f"sqlite:///{tmp_path}/aa.db", ["aa"]),
-        "two": Database(f"sqlite:///{tmp_path}/bb.db", ["bb"], after=["one"]),
-    }
-    config = write_project(tmp_path, {"aa": aa, "bb": chain("bb", 2)}, databases)
+    config = write_ctrl_c_project(tmp_path)
     rows = interrupted_run(config)
     assert rows["one"][1:4] == ["interrupted", "2", "aa02"]
     assert heads(tmp_path, "aa") == ["aa02"]

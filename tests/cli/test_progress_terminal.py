@@ -8,9 +8,8 @@ import select
 import subprocess
 from pathlib import Path
 
-from tests.cli.test_interrupt import CTRL_C
-from tests.cli.test_workers import ORCH, chain
-from tests.support.projects import Database, Script, write_project
+from tests.cli.test_workers import ORCH
+from tests.support.projects import write_ctrl_c_project
 
 CLEAR = "\r\x1b[2K"
 
@@ -44,13 +43,7 @@ def run_at_a_terminal(config: Path, *args: str) -> tuple[int, str, str]:
 
 
 def test_ctrl_c_message_is_written_above_the_status_line(tmp_path: Path) -> None:
-    aa = chain("aa", 3)
-    aa[1] = Script("aa02", "aa01", upgrade=CTRL_C)
-    databases = {
-        "one": Database(f"sqlite:///{tmp_path}/aa.db", ["aa"]),
-        "two": Database(f"sqlite:///{tmp_path}/bb.db", ["bb"], after=["one"]),
-    }
-    config = write_project(tmp_path, {"aa": aa, "bb": chain("bb", 2)}, databases)
+    config = write_ctrl_c_project(tmp_path)
     code, stdout, stderr = run_at_a_terminal(config, "upgrade", "--all-dbs", "heads")
     assert code == 130, stderr
     assert "one\tinterrupted\t2\taa02" in stdout

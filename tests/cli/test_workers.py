@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.projects import Database, Script, write_project
+from tests.support.projects import Database, Script, chain, write_project
 
 ORCH = Path(sys.executable).parent / "orch"
 
@@ -23,14 +23,6 @@ def fleet(tmp_path: Path, services: dict[str, list[Script]]) -> Path:
     """Write one SQLite database per service: no database waits for another."""
     databases = {name: Database(f"sqlite:///{tmp_path}/{name}.db", [name]) for name in services}
     return write_project(tmp_path, services, databases, {"concurrency": 4})
-
-
-def chain(service: str, length: int, last_upgrade: str | None = None) -> list[Script]:
-    scripts = [Script(f"{service}01", labels=(service,))]
-    scripts += [Script(f"{service}{i:02d}", f"{service}{i - 1:02d}") for i in range(2, length + 1)]
-    if last_upgrade:
-        scripts[-1] = Script(scripts[-1].revision, scripts[-1].down, upgrade=last_upgrade)
-    return scripts
 
 
 def run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:

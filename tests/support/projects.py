@@ -95,6 +95,33 @@ def write_project(
     return config
 
 
+def chain(service: str, length: int, last_upgrade: str | None = None) -> list[Script]:
+    """Return `length` scripts of one service in a line (SERVICE01, SERVICE02, ...), each
+    creating its table; the last one's upgrade replaced if given."""
+    scripts = [Script(f"{service}01", labels=(service,))]
+    scripts += [Script(f"{service}{i:02d}", f"{service}{i - 1:02d}") for i in range(2, length + 1)]
+    if last_upgrade:
+        scripts[-1] = Script(scripts[-1].revision, scripts[-1].down, upgrade=last_upgrade)
+    return scripts
+
+
+# A step that presses Ctrl-C: SIGINT to the whole process group, as a terminal does, then half
+# a second more of work, which finishes whole.
+CTRL_C = "import os, signal, time\nos.killpg(os.getpgid(0), signal.SIGINT)\ntime.sleep(0.5)"
+
+
+def write_ctrl_c_project(root: Path) -> Path:
+    """Write SQLite databases `one` (aa01, aa02 pressing Ctrl-C, aa03) and `two` (bb01, bb02),
+    `two` after `one`: one group, migrated by threads of one process. Return the config's path."""
+    aa = chain("aa", 3)
+    aa[1] = Script("aa02", "aa01", upgrade=CTRL_C)
+    databases = {
+        "one": Database(f"sqlite:///{root}/aa.db", ["aa"]),
+        "two": Database(f"sqlite:///{root}/bb.db", ["bb"], after=["one"]),
+    }
+    return write_project(root, {"aa": aa, "bb": chain("bb", 2)}, databases)
+
+
 # Service `app` whose second step is a little slow: a signal or a kill sent to a fleet's run
 # lands while most tenants are still to do.
 SLOW_FLEET_SCRIPTS = (

@@ -11,6 +11,8 @@ from tests.core.operations.helpers import inspect, outcomes, runner_for
 from tests.support.databases import TestDatabase
 from tests.support.projects import Script
 
+# How a failed step that committed nothing is recorded: MariaDB cannot tell (DDL commits).
+_FAILED = {"sqlite": "failed", "postgresql": "failed", "mariadb": "failed-partial"}
 BASE = Script("a1", upgrade='op.create_table("t", sa.Column("id", sa.Integer, primary_key=True))')
 
 
@@ -63,6 +65,25 @@ def test_autocommit_block_in_a_per_run_transaction(database: TestDatabase, tmp_p
         runner.dispose()
     assert _index_names(database) == ["ix_t_a"]
     assert outcomes(database) == [("a1", "applied"), ("a2", "applied")]
+
+
+def test_a_per_run_step_that_committed_early_stays_recorded_when_a_later_one_fails(
+    database: TestDatabase, tmp_path: Path
+) -> None:
+    failing = Script("a3", "a2", upgrade='op.execute("INSERT INTO no_such_table VALUES (1)")')
+    scripts = [BASE, _index_script(database.kind), failing]
+    runner = runner_for(tmp_path, database, scripts, transaction_mode="per-run")
+    try:
+        with pytest.raises(MigrationFailed):
+            runner.migrate("up", "heads")
+        # a2's autocommit block committed its index and the column before it; the run's
+        # rollback cannot take them back, so a2 ended committed, its version row with it.
+        assert runner.current() == ("a2",)
+        assert _index_names(database) == ["ix_t_a"]
+        assert _column_names(database) == ["id", "a", "b"]
+        assert outcomes(database)[-2:] == [("a2", "applied"), ("a3", _FAILED[database.kind])]
+    finally:
+        runner.dispose()
 
 
 def test_a_failing_autocommit_block_never_claims_a_rollback(

@@ -52,6 +52,18 @@ class _Source:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class _Entries:
+    """What building one [databases.NAME] or [fleets.NAME] table reads of the whole project."""
+
+    sources: list[_Source]
+    environ: Mapping[str, str]
+    defaults: dict[str, Any]  # [orch]: the settings each entry may set again for itself
+    services: dict[str, ServiceConfig]
+    # False (a command that never connects): a url whose variable is not set stays as written.
+    need_urls: bool
+
+
 def find_config(start: Path) -> Path:
     """Return the orch.toml, or the pyproject.toml with [tool.orch], nearest above start."""
     for folder in (start, *start.parents):
@@ -187,19 +199,16 @@ def _build(
         for name, table in data.get("services", {}).items()
     }
     project_hooks = _hooks_reference(defaults, sources, python_path, "orch")
+    entries = _Entries(sources, environ, defaults, services, need_urls)
     databases = {
-        name: _database(name, table, defaults, services, sources, environ, need_url=need_urls)
-        for name, table in data.get("databases", {}).items()
+        name: _database(name, table, entries) for name, table in data.get("databases", {}).items()
     }
     databases = {
         name: replace(database, hooks=_hooks_source(project_hooks, database, services))
         for name, database in databases.items()
     }
     _check_after(databases, sources)
-    fleets = {
-        name: _fleet(name, table, defaults, services, sources, environ, need_urls=need_urls)
-        for name, table in data.get("fleets", {}).items()
-    }
+    fleets = {name: _fleet(name, table, entries) for name, table in data.get("fleets", {}).items()}
     fleets = {
         name: replace(
             fleet,
@@ -286,19 +295,12 @@ def _text(
         ) from exc
 
 
-def _database(  # noqa: PLR0917 - private builder over the parts of one table
-    name: str,
-    table: dict[str, Any],
-    defaults: dict[str, Any],
-    services: dict[str, ServiceConfig],
-    sources: list[_Source],
-    environ: Mapping[str, str],
-    *,
-    need_url: bool,
-    group: str = "databases",
+def _database(
+    name: str, table: dict[str, Any], entries: _Entries, group: str = "databases"
 ) -> DatabaseConfig:
-    prefix = (group, name)
-    url = anchor_url(_url(table, sources, environ, prefix, need_url), sources[0].path.parent)
+    """Return a database (or, group "fleets", a fleet's template) from its table."""
+    prefix, sources, services = (group, name), entries.sources, entries.services
+    url = _url(table, entries, prefix)
     if "services" not in table:
         raise ConfigError("is required", _origin(sources, *prefix), f"{group}.{name}.services")
     for service in table["services"]:
@@ -309,7 +311,7 @@ def _database(  # noqa: PLR0917 - private builder over the parts of one table
                 _origin(sources, *prefix, "services"),
                 f"{group}.{name}.services",
             )
-    setting = {**defaults, **table}
+    setting = {**entries.defaults, **table}
     history = setting.get("history_table", "orch_history")
     return DatabaseConfig(
         name=name,
@@ -328,29 +330,16 @@ def _database(  # noqa: PLR0917 - private builder over the parts of one table
     )
 
 
-def _fleet(  # noqa: PLR0917 - private builder over the parts of one table
-    name: str,
-    table: dict[str, Any],
-    defaults: dict[str, Any],
-    services: dict[str, ServiceConfig],
-    sources: list[_Source],
-    environ: Mapping[str, str],
-    *,
-    need_urls: bool,
-) -> FleetConfig:
+def _fleet(name: str, table: dict[str, Any], entries: _Entries) -> FleetConfig:
     """Return a fleet: its instances' settings as a template, and where its names come from."""
+    sources, environ = entries.sources, entries.environ
     where = _origin(sources, "fleets", name)
-    template = _database(
-        name, table, defaults, services, sources, environ, need_url=need_urls, group="fleets"
-    )
+    template = _database(name, table, entries, group="fleets")
     schema = _text(table, sources, environ, "fleets", name, "schema") if "schema" in table else None
     template = check_template(replace(template, schema=schema), table, where)
     catalog_url = table.get("catalog_url")
     if catalog_url is not None:
-        catalog_url = anchor_url(
-            _url(table, sources, environ, ("fleets", name), need_urls, "catalog_url"),
-            sources[0].path.parent,
-        )
+        catalog_url = _url(table, entries, ("fleets", name), "catalog_url")
     return FleetConfig(name, template, instance_source(name, table, where, catalog_url))
 
 
@@ -419,22 +408,19 @@ def _transaction_mode(
     return alembic
 
 
-def _url(  # noqa: PLR0917 - private helper
-    table: dict[str, Any],
-    sources: list[_Source],
-    environ: Mapping[str, str],
-    prefix: tuple[str, str],
-    need_url: bool,
-    key: str = "url",
+def _url(
+    table: dict[str, Any], entries: _Entries, prefix: tuple[str, str], key: str = "url"
 ) -> str:
-    """Return a database's url, interpolated; unless needed, one whose variable is not set
-    stays as written (a command that never connects has no use for it)."""
+    """Return a database's url, interpolated, a SQLite path anchored at the project; unless
+    needed, one whose variable is not set stays as written (a command that never connects
+    has no use for it)."""
     try:
-        return _text(table, sources, environ, *prefix, key)
+        url = _text(table, entries.sources, entries.environ, *prefix, key)
     except ConfigError:
-        if need_url or key not in table:
+        if entries.need_urls or key not in table:
             raise
-        return str(table[key])
+        url = str(table[key])
+    return anchor_url(url, entries.sources[0].path.parent)
 
 
 def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -> None:

@@ -236,12 +236,15 @@ class Recorder:
         assert progress is not None
         progress.execute(connection, {"row": row, "done": done, "digest": digest})
 
-    def progress_of(self, connection: sa.Connection, row: int) -> tuple[int | None, str | None]:
-        """Return the count and digest a `started` row holds now."""
+    def progress_of(
+        self, connection: sa.Connection, row: int
+    ) -> tuple[int | None, str | None] | None:
+        """Return the count and digest a `started` row holds now; None if it is not there (it
+        was written in a transaction that rolled back)."""
         read = self._statements(connection).read_progress
         assert read is not None
-        done, digest = read.rows(connection, {"row": row})[0]
-        return done, digest
+        found = read.rows(connection, {"row": row})
+        return (found[0][0], found[0][1]) if found else None
 
     def applied_scripts(self, connection: sa.Connection) -> dict[str, str | None]:
         """Return, per revision whose last step was an upgrade, the script hash it ran with

@@ -416,8 +416,12 @@ class DatabaseRunner:
             with conn.begin():
                 progress.start()
         else:
+            if not context.dialect.transactional_ddl:
+                # Per-run on MariaDB, MySQL: their DDL commits on its own, unseen by orch. Said
+                # now, in the run's transaction: the step's first DDL commits it with its work.
+                progress.start()
             # Said with the first commit the script or an autocommit block makes, if any.
-            context.before_early_commit = progress.start
+            context.before_early_commit = progress.committing
         if resumed is not None:
             self.log.info(Event.MIGRATION_RESUMED, revision=step.revision, skipped=resumed.done)
         where = (self.config.name, step.revision)
@@ -434,6 +438,11 @@ class DatabaseRunner:
                     progress=progress.progress,
                 )
                 self.recorder.record(conn, entry)
+            if nested and progress.committed:
+                # Part of the step is committed and cannot roll back: commit the rest and its
+                # version row now, so that a later step's failure cannot part them from it.
+                conn.commit()
+                conn.begin()
         except (Exception, SystemExit, KeyboardInterrupt) as exc:
             # A script's sys.exit() or KeyboardInterrupt is its step's failure like any other:
             # recorded, and never the end of orch (signals reach orch through its handlers).

@@ -65,22 +65,35 @@ class ProgressLog:
         self._start = start
         self._implicit_commits = implicit_commits
         self._row: int | None = None
+        # Whether part of the step has been committed, its `started` row with it (an early
+        # commit, or a statement the server committed on its own): the rest cannot roll back.
+        self.committed = False
 
     def start(self) -> None:
         """Write the step's `started` row, with the progress so far."""
         done, digest = self.progress.done, self.progress.digest
         entry = replace(self._start, statements_done=done, statements_sha256=digest)
         self._recorder.record(self._connection, entry)
-        self._row = self._recorder.started_row(self._connection, entry)
+        if self._recorder.history is not None:  # with history off there is no row to count in
+            self._row = self._recorder.started_row(self._connection, entry)
+
+    def committing(self) -> None:
+        """Called just before part of the step commits early (an autocommit block, the
+        script's own commit): write the `started` row, if not yet, so the commit keeps it."""
+        self.committed = True
+        if self._row is None:
+            self.start()
 
     def advance(self, sql: str) -> None:
         """Count one more completed statement, in the `started` row if it is written."""
         self.progress = self.progress.after(sql)
+        implicit = bool(self._implicit_commits) and first_word(sql) in self._implicit_commits
+        self.committed |= implicit
         if self._row is None:
             return
         done, digest = self.progress.done, self.progress.digest
         self._recorder.record_progress(self._connection, self._row, done, digest)
-        if first_word(sql) in self._implicit_commits:
+        if implicit:
             # The server committed the statement on its own; commit its count now too, before
             # a kill can part them (after other statements the count waits for their commit).
             self._connection.connection.dbapi_connection.commit()  # type: ignore[union-attr]
@@ -90,5 +103,8 @@ class ProgressLog:
         row was written, so that nothing of the step was committed."""
         if self._row is None:
             return None
-        done, digest = self._recorder.progress_of(self._connection, self._row)
+        kept = self._recorder.progress_of(self._connection, self._row)
+        if kept is None:  # the row rolled back before anything committed it: none was kept
+            return StepProgress()
+        done, digest = kept
         return StepProgress(done or 0, digest or "")
