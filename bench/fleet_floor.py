@@ -55,7 +55,7 @@ class ExecutingOp(MinimalOp):
     cursor: Any = None
 
     def _emit(self, statement: ExecutableDDLElement) -> None:
-        self.cursor.execute(self._sql(statement))
+        self.cursor.execute(self.sql(statement))
 
 
 def load(code_file: str, op: MinimalOp) -> list[Step]:
@@ -89,7 +89,7 @@ def migrate(cursor: Any, op: ExecutingOp, steps: list[Step], version_table: str)
 
 def run_share(targets: list[str], op: ExecutingOp, steps: list[Step]) -> None:
     """Migrate these tenants one after another in this process."""
-    version_table = op._sql(CreateTable(VERSION_TABLE))
+    version_table = op.sql(CreateTable(VERSION_TABLE))
     connections: dict[str, Any] = {}
     for target in targets:
         if not target.startswith("postgresql"):

@@ -60,11 +60,12 @@ class MinimalOp:
         self.dialect = dialect
         self.out: list[str] = []
 
-    def _sql(self, statement: ExecutableDDLElement) -> str:
+    def sql(self, statement: ExecutableDDLElement) -> str:
+        """Return the statement's SQL for this dialect."""
         return str(statement.compile(dialect=self.dialect)).strip()
 
     def _emit(self, statement: ExecutableDDLElement) -> None:
-        self.out.append(f"{self._sql(statement)};\n\n")
+        self.out.append(f"{self.sql(statement)};\n\n")
 
     def create_table(self, name: str, *columns: sa.schema.SchemaItem, **kw: Any) -> None:
         """CREATE TABLE for a table built in a MetaData of its own."""
