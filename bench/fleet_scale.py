@@ -8,13 +8,17 @@ Each fleet is declared once for orch (`[fleets.tenants]`, instances from a file)
 with `orch upgrade --all-dbs heads`. Alembic migrates the same tenants in one process through
 one env.py that loops over them (bench/alembic_tenants_env.py: the scripts are read once), and,
 for SQLite, in a shell loop of `alembic upgrade heads`, one process per tenant. The floor runs
-the SQL that Alembic renders through sqlite3 or psycopg, per tenant.
+the SQL that Alembic renders through sqlite3 or psycopg, per tenant. The SQLAlchemy floor
+(bench/fleet_floor.py) renders each step's DDL from the scripts' SQLAlchemy constructs at run
+time, as orch and Alembic must, in one process and in one per CPU: the least any tool running
+these scripts does.
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import os
 import shutil
 import sys
 import time
@@ -23,6 +27,7 @@ from pathlib import Path
 
 from bench import pg
 from bench.generate import WORK, Project, generate, render_floor, write_fleet
+from bench.planner import floor_code
 from bench.run import (
     BIN,
     REPO,
@@ -38,6 +43,9 @@ from bench.run import (
 REVISIONS = 20
 SCALED = "alembic-shell-scaled"
 FLOOR = [sys.executable, str(REPO / "bench" / "floor.py")]
+SA_FLOOR = [sys.executable, "-m", "bench.fleet_floor"]
+CPUS = os.cpu_count() or 1
+SA_FLOOR_N = f"sa-floor-{CPUS}proc"  # every core: the most a tool rendering DDL can reach
 
 
 def alembic_loop(project: Project, url: str, schema: str | None = None) -> list[str]:
@@ -63,6 +71,23 @@ def alembic_loop(project: Project, url: str, schema: str | None = None) -> list[
 
 def _orch(project: Project) -> list[str]:
     return [str(BIN / "orch"), "--config", str(project.orch_toml), "-q"]
+
+
+def fleet_tools(
+    project: Project, url: str, schema: str | None, targets: list[str], reset: Callable[[], None]
+) -> dict[str, Tool]:
+    """Return orch, Alembic's one-process loop and the SQLAlchemy floor in 1 and N processes."""
+    code = str(floor_code(project))
+    # Reading the plan built orch's header cache; orch's first run builds it, as before.
+    project.header_cache.unlink(missing_ok=True)
+    tools = {
+        "orch": Tool([*_orch(project), "upgrade", "--all-dbs", "heads"], setup=reset),
+        "alembic-1proc": Tool(alembic_loop(project, url, schema), setup=reset),
+    }
+    for procs in sorted({1, CPUS}):
+        argv = [*SA_FLOOR, "--procs", str(procs), code, *targets]
+        tools[f"sa-floor-{procs}proc"] = Tool(argv, setup=reset)
+    return tools
 
 
 def _emptied(folder: Path) -> Callable[[], None]:
@@ -96,12 +121,14 @@ def sqlite_fleet(tenants: int, sample: int, work: Path) -> Scenario:
     floor = render_floor(p, "db0", p.root / "floor.json")
     reset = _emptied(p.root / "db")
     files = [str(p.root / "db" / f"{db}.db") for db in p.databases]
-    tools = {
-        "orch": Tool([*_orch(p), "upgrade", "--all-dbs", "heads"], setup=reset),
-        "alembic-1proc": Tool(alembic_loop(p, url), setup=reset),
-        "floor": Tool([*FLOOR, str(floor), *files], setup=reset),
-    }
-    checks = [Check(f"{tenants} sqlite tenants >= 3x alembic 1 proc", "orch", "alembic-1proc", 3)]
+    tools = fleet_tools(p, url, None, files, reset)
+    tools["floor"] = Tool([*FLOOR, str(floor), *files], setup=reset)
+    label = f"{tenants} sqlite tenants >= 3x alembic 1 proc"
+    checks = [
+        Check(label, "orch", "alembic-1proc", 3),
+        # What 3x asks, set against the most any tool rendering through SQLAlchemy reaches here.
+        Check(f"{SA_FLOOR_N}: {label}", SA_FLOOR_N, "alembic-1proc", 3),
+    ]
     if sample:
         # Two samples show the loop's time per tenant is flat, so the larger scales linearly.
         for size in sorted({max(1, sample // 2), sample}):
@@ -134,13 +161,14 @@ def postgres_fleet(schemas: int) -> Scenario | None:
     pg.created.append(dbname)
     targets = [f"{pg.conninfo(dbname)}#tenant_{db}" for db in p.databases]
     reset = lambda: pg.recreate([dbname])  # noqa: E731
-    tools = {
-        "orch": Tool([*_orch(p), "upgrade", "--all-dbs", "heads"], setup=reset),
-        "alembic-1proc": Tool(alembic_loop(p, url, "tenant_{name}"), setup=reset),
-        "floor": Tool([*FLOOR, str(floor), *targets], setup=reset),
-    }
-    check = Check(f"{schemas} postgres schemas >= 2x alembic 1 proc", "orch", "alembic-1proc", 2)
-    return Scenario(f"fleet-scale-postgres-{schemas}", tools, [check])
+    tools = fleet_tools(p, url, "tenant_{name}", targets, reset)
+    tools["floor"] = Tool([*FLOOR, str(floor), *targets], setup=reset)
+    label = f"{schemas} postgres schemas >= 2x alembic 1 proc"
+    checks = [
+        Check(label, "orch", "alembic-1proc", 2),
+        Check(f"{SA_FLOOR_N}: {label}", SA_FLOOR_N, "alembic-1proc", 2),
+    ]
+    return Scenario(f"fleet-scale-postgres-{schemas}", tools, checks)
 
 
 def scale_shell(scenario: Scenario, tenants: int) -> None:
@@ -160,6 +188,25 @@ def scale_shell(scenario: Scenario, tenants: int) -> None:
     scaled = Tool(samples[size].argv, walls=[per_tenant[size] * tenants], note=note)
     scaled.rss_kb = samples[size].rss_kb
     scenario.tools[SCALED] = scaled
+
+
+def filesystem(folder: Path) -> str:
+    """Return the type of the filesystem holding ``folder`` (tmpfs is memory: no fsync cost)."""
+    found, kind = "", "unknown"
+    with open("/proc/mounts") as mounts:
+        for line in mounts:
+            point, fstype = line.split()[1:3]
+            inside = folder == Path(point) or Path(point) in folder.parents
+            if inside and len(point) >= len(found):
+                found, kind = point, fstype
+    return kind
+
+
+def where(folder: Path) -> str:
+    """Return where the SQLite files are, for the report: fsync on a disk changes the picture."""
+    kind = filesystem(folder.resolve())
+    place = "in memory" if kind in {"tmpfs", "ramfs"} else "on disk"
+    return f"SQLite files under {folder.resolve()} ({kind}, {place})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,7 +253,10 @@ def main(argv: list[str] | None = None) -> int:
             done.append(scenario)
     finally:
         pg.drop_all()
-    publish(report(done), args.markdown)
+    run_line, tables = report(done).split("\n", 1)
+    if any(scenario.name.startswith("fleet-scale-sqlite") for scenario in done):
+        run_line += f"; {where(args.work)}"
+    publish(f"{run_line}\n{tables}", args.markdown)
     return 0
 
 
