@@ -180,7 +180,7 @@ class DatabaseRunner:
         plan_for = self._planner_for(direction)  # an unknown direction touches nothing
         with (
             self.engine.connect() as conn,
-            migration_lock(self.engine, self.config, self.log),
+            migration_lock(conn, self.config, self.log),
             self._cancellable(conn),
         ):
             with conn.begin():
@@ -227,7 +227,7 @@ class DatabaseRunner:
         """Set the version rows to target without running scripts (purge: ignore what is there)."""
         with (
             self.engine.connect() as conn,
-            migration_lock(self.engine, self.config, self.log),
+            migration_lock(conn, self.config, self.log),
             conn.begin(),
         ):
             self.recorder.ensure_tables(conn)
