@@ -8,7 +8,8 @@ SIGTERM stop it gently (signals.py).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 
@@ -32,6 +33,7 @@ from orch_core.project import Project
 from orch_core.runtime.recorder import RunKind
 from orch_core.runtime.runner import DatabaseRunner
 from orch_core.runtime.scripts import ScriptLoader
+from orch_core.runtime.shared_engines import SharedEngines
 from orch_graph.plan import Direction, Plan
 
 __all__ = ["DatabaseOutcome", "Orchestrator", "Outcome", "RunSummary"]
@@ -61,6 +63,7 @@ class Orchestrator:
         self.loader = ScriptLoader(cache.parent / "compiled-scripts" if cache is not None else None)
         self.x_arguments = tuple(x_arguments)
         self.log = structlog.get_logger("orch").bind(run_id=self.run_id)
+        self._engines: SharedEngines | None = None  # while a run's threads migrate
 
     def runner(self, database: DatabaseConfig) -> DatabaseRunner:
         """Return a runner for one database sharing this run's compiled scripts."""
@@ -72,7 +75,19 @@ class Orchestrator:
             x_arguments=self.x_arguments,
             models=partial(load_service_metadata, self.project.config),
             resume=self.resume,
+            engines=self._engines,
         )
+
+    @contextmanager
+    def _sharing_engines(self) -> Iterator[None]:
+        """While this process's threads migrate: the runners it makes share engines where
+        their databases may (a fleet's schema-tenants), closed at the end."""
+        engines = self._engines = SharedEngines()
+        try:
+            yield
+        finally:
+            self._engines = None
+            engines.dispose()
 
     def targets(
         self, databases: Sequence[DatabaseConfig], target: str, direction: RunKind
@@ -202,6 +217,7 @@ class Orchestrator:
                 progress=relay,
                 flags=shared,
                 grace=self.project.config.stop_grace_seconds,
+                scope=self._sharing_engines,
             )
 
         threads = max(1, min(self.concurrency, len(schedule.order)))

@@ -92,11 +92,22 @@ def create_engine(url: str | sa.URL) -> sa.Engine:
 
 def database_engine(database: DatabaseConfig) -> sa.Engine:
     """Return the database's engine; its url checked, a failure to connect naming it."""
-    url = checked_url(database)
-    engine = create_engine(url)
-    _check_driver_arguments(engine, database.name)
-    sa.event.listen(engine, "handle_error", _ConnectFailure(database.name))
+    engine = unnamed_engine(database)
+    name_connect_failures(engine, database.name)
     return engine
+
+
+def unnamed_engine(database: DatabaseConfig) -> sa.Engine:
+    """Return an engine for the database's url, checked; its failures to connect name no
+    database (an engine several databases share: each names itself on its own view of it)."""
+    engine = create_engine(checked_url(database))
+    _check_driver_arguments(engine, database.name)
+    return engine
+
+
+def name_connect_failures(engine: sa.Engine, database: str) -> None:
+    """Make a failure to connect through engine a DatabaseUnreachable naming database."""
+    sa.event.listen(engine, "handle_error", _ConnectFailure(database))
 
 
 def _check_driver_arguments(engine: sa.Engine, database: str) -> None:
