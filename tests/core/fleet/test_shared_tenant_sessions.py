@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from orch_core import api
+from orch_core.errors import DatabaseUnreachable
 from orch_core.project import Project
 from tests.support.databases import TestDatabase
 from tests.support.inspection import table_names
@@ -96,3 +97,16 @@ def test_with_connection_hooks_each_tenant_has_a_session_of_its_own(
     )
     assert len({pid for pid, *_ in seen.values()}) == len(TENANTS)
     assert all(search_path == f"tenant_{t}" for t, (_, _, search_path, _, _) in seen.items())
+
+
+def test_an_unreachable_server_is_reported_by_each_tenant(tmp_path: Path) -> None:
+    """The tenants share an engine; a failure to connect still names the tenant that tried."""
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
+    config = write_project(tmp_path, {"app": SCRIPTS}, {}, {"concurrency": 2})
+    fleet = f'url = "{url}"\nschema = "tenant_{{name}}"\ninstances = {list(TENANTS)!r}\n'
+    config.write_text(config.read_text() + '\n[fleets.tenants]\nservices = ["app"]\n' + fleet)
+    summary = api.upgrade(Project.load(config, environ={}), processes=False, keep_going=True)
+    for tenant in TENANTS:
+        error = summary.databases[f"tenants:{tenant}"].error
+        assert isinstance(error, DatabaseUnreachable), error
+        assert error.database == f"tenants:{tenant}"

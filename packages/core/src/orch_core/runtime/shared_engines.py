@@ -21,8 +21,12 @@ import sqlalchemy as sa
 
 from orch_core.config import DatabaseConfig
 from orch_core.config.hooks import Hooks
-from orch_core.runtime.engines import name_connect_failures, unnamed_engine
-from orch_core.runtime.tenant_schema import attach_tenant_view, reset_tenant_sessions
+from orch_core.runtime.engines import DATABASE_OPTION, name_connect_failures, unnamed_engine
+from orch_core.runtime.tenant_schema import (
+    SCHEMA_OPTION,
+    attach_tenant_views,
+    reset_tenant_sessions,
+)
 
 _DRIVERS = frozenset({"psycopg", "psycopg2"})
 
@@ -54,12 +58,15 @@ class SharedEngines:
             shared = self._engines.get(config.url)
             if shared is None:
                 shared = unnamed_engine(config)  # a bad url is refused naming each database
+                # Before any thread uses it: SQLAlchemy's listeners may not be added while
+                # other threads run its events.
+                name_connect_failures(shared)
+                attach_tenant_views(shared)
                 reset_tenant_sessions(shared)
                 self._engines[config.url] = shared
-        view = shared.execution_options()  # shares the pool; has events of its own
-        name_connect_failures(view, config.name)
-        attach_tenant_view(view, config.schema)
-        return view
+        # The database's view: the same pool, its name and schema as options the listeners read.
+        options = {DATABASE_OPTION: config.name, SCHEMA_OPTION: config.schema}
+        return shared.execution_options(**options)
 
     def dispose(self) -> None:
         """Close every shared engine's connections."""

@@ -18,6 +18,8 @@ import sqlalchemy as sa
 
 # Where a pooled connection records the schema its session's search_path is set to.
 _SCHEMA_KEY = "orch.tenant_schema"
+# The execution option by which a tenant's view of a shared engine names its schema.
+SCHEMA_OPTION = "orch_tenant_schema"
 # DISCARD ALL but its DEALLOCATE ALL, whose dropping of prepared statements psycopg 3 does not
 # always notice (it then runs one that is gone): the search_path and every setting a script
 # changed (a role, timeouts), cursors, LISTENs, session locks, temporary tables, cached plans.
@@ -37,20 +39,23 @@ def attach_search_path(engine: sa.Engine, schema: str) -> None:
         _outside_transaction(dbapi_connection, f"SET SESSION search_path TO {quoted}")
 
 
-def attach_tenant_view(engine: sa.Engine, schema: str) -> None:
-    """Make schema the search_path of each connection checked out through engine (one
-    tenant's view of a shared engine: `shared.execution_options()`), from its first
-    transaction on; also after a reconnection, which opens a new session."""
-    quoted = engine.dialect.identifier_preparer.quote_schema(schema)
+def attach_tenant_views(shared: sa.Engine) -> None:
+    """Make the schema a view of the shared engine names (`shared.execution_options(
+    **{SCHEMA_OPTION: schema})`) the search_path of each connection checked out through it,
+    from its first transaction on; also after a reconnection, which opens a new session.
 
-    statement = f"SET SESSION search_path TO {quoted}"  # an identifier, quoted
+    Registered once, on the shared engine: SQLAlchemy's listeners may not be added while other
+    threads run its events, so the views add none."""
+    preparer = shared.dialect.identifier_preparer
 
-    @sa.event.listens_for(engine, "begin")
+    @sa.event.listens_for(shared, "begin")
     def _set_search_path(connection: sa.Connection) -> None:
         # Before the driver's own transaction begins (it begins with the first statement).
+        schema = connection.get_execution_options().get(SCHEMA_OPTION)
         info = connection.connection.info
-        if info.get(_SCHEMA_KEY) == schema:
+        if schema is None or info.get(_SCHEMA_KEY) == schema:
             return
+        statement = f"SET SESSION search_path TO {preparer.quote_schema(schema)}"
         dbapi_connection = connection.connection.dbapi_connection
         dialect = connection.dialect
         try:
