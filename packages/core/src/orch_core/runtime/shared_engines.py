@@ -1,10 +1,15 @@
-"""One engine per PostgreSQL url for the schema-tenants a process migrates in one run.
+"""One engine per PostgreSQL url and thread for the schema-tenants a process migrates in a run.
 
 A fleet's schema-tenants (`[fleets.NAME]` with `schema = "tenant_{name}"`) all connect to one
 server database. An engine each meant a new server session per tenant, and SQLAlchemy's
 first-connect queries (server version, default schema, isolation level...) per tenant. Shared,
-the sessions are opened once per thread and each tenant sets its search_path on the one it
-checks out; the pool resets the session before another tenant gets it (tenant_schema.py).
+the session is opened once per thread and each tenant sets its search_path on it; the pool
+resets the session before the thread's next tenant gets it (tenant_schema.py).
+
+Per thread, not per process: a run adds and removes SQLAlchemy listeners on its engine's
+dialect (the statement counter's), which SQLAlchemy does not allow while another thread runs
+the same dialect's events ("deque mutated during iteration" on 200 tenants, 8 threads). A
+thread's engine is used by that thread alone, as each tenant's engine was.
 
 Only where that is sound: PostgreSQL through psycopg or psycopg2 (the drivers whose sessions
 orch resets: several statements in one call, autocommit an attribute), and no connection hooks
@@ -42,28 +47,29 @@ def can_share(config: DatabaseConfig, hooks: Hooks) -> bool:
 
 
 class SharedEngines:
-    """The engines a process's schema-tenants share, one per url, until disposed."""
+    """The engines a process's schema-tenants share, one per url and thread, until disposed."""
 
     def __init__(self) -> None:
-        self._engines: dict[str, sa.Engine] = {}
+        self._engines: dict[tuple[str, int], sa.Engine] = {}
         self._lock = threading.Lock()  # a run's threads ask at once
 
     def engine_for(self, config: DatabaseConfig, hooks: Hooks) -> sa.Engine | None:
-        """Return the database's view of its url's shared engine, or None where it may not
-        share (it then makes an engine of its own). Disposing the view closes nothing."""
+        """Return the database's view of the engine its url shares in the calling thread (the
+        one that will migrate it), or None where it may not share (it then makes an engine of
+        its own). Disposing the view closes nothing."""
         if not can_share(config, hooks):
             return None
         assert config.schema is not None  # can_share
+        key = (config.url, threading.get_ident())
         with self._lock:
-            shared = self._engines.get(config.url)
-            if shared is None:
-                shared = unnamed_engine(config)  # a bad url is refused naming each database
-                # Before any thread uses it: SQLAlchemy's listeners may not be added while
-                # other threads run its events.
-                name_connect_failures(shared)
-                attach_tenant_views(shared)
-                reset_tenant_sessions(shared)
-                self._engines[config.url] = shared
+            shared = self._engines.get(key)
+        if shared is None:
+            shared = unnamed_engine(config)  # a bad url is refused naming each database
+            name_connect_failures(shared)
+            attach_tenant_views(shared)
+            reset_tenant_sessions(shared)
+            with self._lock:
+                self._engines[key] = shared
         # The database's view: the same pool, its name and schema as options the listeners read.
         options = {DATABASE_OPTION: config.name, SCHEMA_OPTION: config.schema}
         return shared.execution_options(**options)
