@@ -25,14 +25,18 @@ def test_a_second_migrator_times_out_and_learns_who_holds_it(database: TestDatab
     config = config_for(database)
     holder, waiter = create_engine(database.url), create_engine(database.url)
     try:
-        with migration_lock(holder, config):
+        with holder.connect() as held, migration_lock(held, config):
             started = time.monotonic()
-            with pytest.raises(LockTimeout) as caught, migration_lock(waiter, config):
+            with (
+                waiter.connect() as waiting,
+                pytest.raises(LockTimeout) as caught,
+                migration_lock(waiting, config),
+            ):
                 pass
             assert time.monotonic() - started >= 0.3
         assert caught.value.database == "db"
         assert caught.value.holder  # the database could tell who holds it
-        with migration_lock(waiter, config):  # released: free again
+        with waiter.connect() as waiting, migration_lock(waiting, config):  # free again
             pass
     finally:
         holder.dispose()
@@ -43,7 +47,12 @@ def test_locks_are_per_database(make_database) -> None:
     first, second = make_database("postgresql"), make_database("postgresql")
     one, two = create_engine(first.url), create_engine(second.url)
     try:
-        with migration_lock(one, config_for(first)), migration_lock(two, config_for(second)):
+        with (
+            one.connect() as a,
+            two.connect() as b,
+            migration_lock(a, config_for(first)),
+            migration_lock(b, config_for(second)),
+        ):
             pass
     finally:
         one.dispose()
@@ -56,7 +65,7 @@ from orch_core.config import DatabaseConfig
 from orch_core.runtime.engines import create_engine
 from orch_core.runtime.locks import migration_lock
 config = DatabaseConfig(name="db", url=sys.argv[1], services=(), lock_timeout=5)
-with migration_lock(create_engine(sys.argv[1]), config):
+with create_engine(sys.argv[1]).connect() as conn, migration_lock(conn, config):
     print("held", flush=True)
     time.sleep(60)
 """
@@ -73,11 +82,16 @@ def test_a_killed_process_leaves_no_lock(database: TestDatabase, tmp_path: Path)
         lines = iter(process.stdout.readline, "")
         assert any(line.strip() == "held" for line in lines)
         engine = create_engine(database.url)
-        with pytest.raises(LockTimeout), migration_lock(engine, config_for(database)):
+        with (
+            engine.connect() as conn,
+            pytest.raises(LockTimeout),
+            migration_lock(conn, config_for(database)),
+        ):
             pass
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
-        with migration_lock(engine, replace(config_for(database), lock_timeout=5)):
+        config = replace(config_for(database), lock_timeout=5)
+        with engine.connect() as conn, migration_lock(conn, config):
             pass
         engine.dispose()
     finally:
@@ -95,10 +109,13 @@ def test_each_version_table_of_a_server_database_has_its_own_lock(
     one, two = create_engine(mariadb_database.url), create_engine(mariadb_database.url)
     try:
         with (
-            migration_lock(one, first),
-            migration_lock(two, second),
+            one.connect() as a,
+            two.connect() as b,
+            two.connect() as c,
+            migration_lock(a, first),
+            migration_lock(b, second),
             pytest.raises(LockTimeout),
-            migration_lock(two, first),
+            migration_lock(c, first),
         ):
             pass
     finally:

@@ -39,21 +39,29 @@ CommentStyle = Literal["inline", "separate", "none"]
 AlterStyle = Literal["standard", "modify"]
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Lock:
-    """A migration lock once its connection (or file) is open: poll it, name its holder."""
+    """A migration lock once its session (or file) is open: poll it, name its holder."""
 
     try_acquire: Callable[[], bool]
     holder: Callable[[], str | None]
     release: Callable[[], None]
+    # Called when acquiring was interrupted (an error, a signal) and the lock may be held
+    # anyway: drop whatever holds it (a server lock's session).
+    abandon: Callable[[], None] = _nothing
 
 
 # Statements a dialect needs before CREATE TABLE (PostgreSQL: CREATE TYPE for enums).
 BeforeCreate = Callable[["sa.Table", "SADialect"], "list[Any]"]
 # Completes a reflected table with what SQLAlchemy's reflection misses on this database.
 AfterReflect = Callable[["sa.Connection", "sa.Table"], None]
-# Opens the lock for (engine, name scope); yields None where no lock is needed.
-OpenLock = Callable[["sa.Engine", str], AbstractContextManager[Lock | None]]
+# Opens the lock for (the migration's connection, name scope); yields None where no lock is
+# needed. A server's lock is taken on that connection's session, a file lock beside its file.
+OpenLock = Callable[["sa.Connection", str], AbstractContextManager[Lock | None]]
 # Makes the engine where plain sa.create_engine(url) does not suit the database.
 CreateEngine = Callable[["sa.URL"], "sa.Engine"]
 # Whether connecting to url would create the database (a SQLite file not there yet).

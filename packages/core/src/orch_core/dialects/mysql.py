@@ -1,7 +1,7 @@
 """MySQL and MariaDB: non-transactional DDL, column changes restate the column (MODIFY).
 
-Their migration lock is GET_LOCK on a connection of its own; the server releases it when the
-connection ends.
+Their migration lock is GET_LOCK on the migration's own connection; the server releases it
+when the connection ends.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from orch_core.dialects.base import Dialect, Lock, lock_name
+from orch_core.dialects.session_lock import database_of, session_lock
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -30,30 +31,22 @@ def short_lock_name(full: str) -> str:
 
 
 @contextmanager
-def open_named_lock(engine: sa.Engine, scope: str) -> Iterator[Lock]:
-    """Open the GET_LOCK lock of this database and scope, on a connection of its own."""
-    import sqlalchemy as sa  # noqa: PLC0415 - see orch_core.dialects.base
-
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        database = conn.execute(sa.text("SELECT DATABASE()")).scalar_one()
-        name = short_lock_name(lock_name(database, scope))
-
-        def try_acquire() -> bool:
-            got = conn.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": name}).scalar_one()
-            return bool(got == 1)
-
-        def holder() -> str | None:
-            query = sa.text(
-                "SELECT p.ID, p.USER, p.HOST FROM information_schema.PROCESSLIST p "
-                "WHERE p.ID = IS_USED_LOCK(:n)"
-            )
-            row = conn.execute(query, {"n": name}).first()
-            return None if row is None else f"connection {row[0]}, user {row[1]}@{row[2]}"
-
-        def release() -> None:
-            conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": name})
-
-        yield Lock(try_acquire, holder, release)
+def open_named_lock(connection: sa.Connection, scope: str) -> Iterator[Lock]:
+    """Open the GET_LOCK lock of this database and scope, on the migration's session."""
+    database = database_of(connection, "SELECT DATABASE()", driver_autocommit=False)
+    yield session_lock(
+        connection,
+        acquire="SELECT GET_LOCK(:n, 0)",
+        holder=(
+            "SELECT p.ID, p.USER, p.HOST FROM information_schema.PROCESSLIST p "
+            "WHERE p.ID = IS_USED_LOCK(:n)"
+        ),
+        release="SELECT RELEASE_LOCK(:n)",
+        parameters={"n": short_lock_name(lock_name(database, scope))},
+        acquired=lambda got: bool(got == 1),
+        describe=lambda row: f"connection {row[0]}, user {row[1]}@{row[2]}",
+        driver_autocommit=False,
+    )
 
 
 MYSQL = Dialect(

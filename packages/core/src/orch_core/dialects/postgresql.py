@@ -1,6 +1,6 @@
 """PostgreSQL: transactional DDL, every column change in place, COMMENT ON statements.
 
-Its migration lock is a session-level advisory lock on a connection of its own (never
+Its migration lock is a session-level advisory lock on the migration's own connection (never
 transaction-scoped, so it is safe around CREATE INDEX CONCURRENTLY); the server releases it
 when the process dies.
 """
@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from orch_core.dialects.base import Dialect, Lock, lock_name
+from orch_core.dialects.session_lock import database_of, session_lock
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -43,35 +44,29 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
+def _session(row: Any) -> str:
+    return f"pid {row.pid}, user {row.usename}, client {row.client_addr or 'local'}"
+
+
 @contextmanager
-def open_advisory_lock(engine: sa.Engine, scope: str) -> Iterator[Lock]:
-    """Open the advisory lock of this database and scope, on a connection of its own."""
-    import sqlalchemy as sa  # noqa: PLC0415 - see orch_core.dialects.base
-
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        database = conn.execute(sa.text("SELECT current_database()")).scalar_one()
-        key = advisory_key(lock_name(database, scope))
-
-        def try_acquire() -> bool:
-            query = sa.text("SELECT pg_try_advisory_lock(:key)")
-            return bool(conn.execute(query, {"key": key}).scalar_one())
-
-        def holder() -> str | None:
-            query = sa.text(
-                "SELECT a.pid, a.usename, a.client_addr, a.application_name "
-                "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND l.granted "
-                "AND ((l.classid::bigint << 32) | l.objid::bigint) = :key"
-            )
-            row = conn.execute(query, {"key": key}).first()
-            if row is None:
-                return None
-            return f"pid {row.pid}, user {row.usename}, client {row.client_addr or 'local'}"
-
-        def release() -> None:
-            conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-
-        yield Lock(try_acquire, holder, release)
+def open_advisory_lock(connection: sa.Connection, scope: str) -> Iterator[Lock]:
+    """Open the advisory lock of this database and scope, on the migration's session."""
+    database = database_of(connection, "SELECT current_database()", driver_autocommit=True)
+    yield session_lock(
+        connection,
+        acquire="SELECT pg_try_advisory_lock(:key)",
+        holder=(
+            "SELECT a.pid, a.usename, a.client_addr, a.application_name "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted "
+            "AND ((l.classid::bigint << 32) | l.objid::bigint) = :key"
+        ),
+        release="SELECT pg_advisory_unlock(:key)",
+        parameters={"key": advisory_key(lock_name(database, scope))},
+        acquired=bool,
+        describe=_session,
+        driver_autocommit=True,
+    )
 
 
 POSTGRESQL = Dialect(

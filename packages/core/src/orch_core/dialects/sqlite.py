@@ -81,12 +81,12 @@ def create_engine(url: sa.URL) -> sa.Engine:
 
 
 @contextmanager
-def open_file_lock(engine: sa.Engine, _scope: str) -> Iterator[Lock | None]:
+def open_file_lock(connection: sa.Connection, _scope: str) -> Iterator[Lock | None]:
     """Open an OS file lock on a sidecar file; the kernel releases it if the process dies.
 
     The file is per database file, so the scope (the version table) does not enter its name.
     """
-    database = engine.url.database
+    database = connection.engine.url.database
     if not database or database == ":memory:":
         yield None  # an in-memory database lives in this process alone
         return

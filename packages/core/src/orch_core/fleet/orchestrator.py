@@ -8,7 +8,8 @@ SIGTERM stop it gently (signals.py).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 
@@ -33,6 +34,7 @@ from orch_core.runtime.recorder import RunKind
 from orch_core.runtime.replay import StepReplays
 from orch_core.runtime.runner import DatabaseRunner
 from orch_core.runtime.scripts import ScriptLoader
+from orch_core.runtime.shared_engines import SharedEngines
 from orch_graph.plan import Direction, Plan
 
 __all__ = ["DatabaseOutcome", "Orchestrator", "Outcome", "RunSummary"]
@@ -63,6 +65,7 @@ class Orchestrator:
         self.replays = StepReplays()
         self.x_arguments = tuple(x_arguments)
         self.log = structlog.get_logger("orch").bind(run_id=self.run_id)
+        self._engines: SharedEngines | None = None  # while a run's threads migrate
 
     def runner(self, database: DatabaseConfig) -> DatabaseRunner:
         """Return a runner for one database sharing this run's compiled scripts."""
@@ -75,7 +78,19 @@ class Orchestrator:
             models=partial(load_service_metadata, self.project.config),
             resume=self.resume,
             replays=self.replays,
+            engines=self._engines,
         )
+
+    @contextmanager
+    def _sharing_engines(self) -> Iterator[None]:
+        """While this process's threads migrate: the runners it makes share engines where
+        their databases may (a fleet's schema-tenants), closed at the end."""
+        engines = self._engines = SharedEngines()
+        try:
+            yield
+        finally:
+            self._engines = None
+            engines.dispose()
 
     def targets(
         self, databases: Sequence[DatabaseConfig], target: str, direction: RunKind
@@ -205,6 +220,7 @@ class Orchestrator:
                 progress=relay,
                 flags=shared,
                 grace=self.project.config.stop_grace_seconds,
+                scope=self._sharing_engines,
             )
 
         threads = max(1, min(self.concurrency, len(schedule.order)))

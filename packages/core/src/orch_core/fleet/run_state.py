@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from structlog.typing import FilteringBoundLogger
@@ -56,12 +57,14 @@ class RunState:
         progress: Progress | None = None,
         flags: RunFlags | None = None,
         grace: float = DEFAULT_STOP_GRACE,
+        scope: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> None:
         """keep_going: after a failure, still start what does not wait for the failed database;
         without it, a failure stops only its own group (databases tied to it by `after` or
         depends_on), and databases that share nothing with it still run.
         grace: seconds a step under way may take after a signal before its statement is
-        cancelled."""
+        cancelled. scope: entered around the run's threads (the engines the runners share
+        while they run, closed after)."""
         self.schedule = schedule
         self.runners = runners
         self.log = log
@@ -77,11 +80,13 @@ class RunState:
         self.failed_groups: set[int] = set()
         self.finished: dict[str, DatabaseOutcome] = {}
         self.grace = grace
+        self.scope = scope
         self.running: dict[str, Runner] = {}  # guarded by the condition
 
     def run(self, names: Sequence[str], threads: int) -> dict[str, DatabaseOutcome]:
         """Migrate the named databases (in run order) on up to threads threads."""
         with (
+            self.scope(),
             cancel_after_grace(self.flags, self.grace, self.cancel_running),
             ThreadPoolExecutor(max_workers=threads, thread_name_prefix="orch-db") as pool,
         ):

@@ -38,6 +38,8 @@ _DRIVER_PACKAGES = MappingProxyType(
     }
 )
 _URL_FORM = "dialect+driver://user@host:port/database"
+# The execution option by which a view of a shared engine (shared_engines.py) names its database.
+DATABASE_OPTION = "orch_database"
 
 
 def _dialect(url: sa.URL) -> Dialect | None:
@@ -92,11 +94,23 @@ def create_engine(url: str | sa.URL) -> sa.Engine:
 
 def database_engine(database: DatabaseConfig) -> sa.Engine:
     """Return the database's engine; its url checked, a failure to connect naming it."""
-    url = checked_url(database)
-    engine = create_engine(url)
-    _check_driver_arguments(engine, database.name)
-    sa.event.listen(engine, "handle_error", _ConnectFailure(database.name))
+    engine = unnamed_engine(database)
+    name_connect_failures(engine, database.name)
     return engine
+
+
+def unnamed_engine(database: DatabaseConfig) -> sa.Engine:
+    """Return an engine for the database's url, checked; its failures to connect name no
+    database (an engine several databases share: each names itself on its own view of it)."""
+    engine = create_engine(checked_url(database))
+    _check_driver_arguments(engine, database.name)
+    return engine
+
+
+def name_connect_failures(engine: sa.Engine, database: str | None = None) -> None:
+    """Make a failure to connect through engine a DatabaseUnreachable naming database; None:
+    the database a view of the (shared) engine names in its DATABASE_OPTION."""
+    sa.event.listen(engine, "handle_error", _ConnectFailure(database))
 
 
 def _check_driver_arguments(engine: sa.Engine, database: str) -> None:
@@ -125,7 +139,7 @@ def _connect_signature(connect: Callable[..., object]) -> inspect.Signature | No
 class _ConnectFailure:
     """Turn an error while connecting into DatabaseUnreachable, and tell the audit."""
 
-    def __init__(self, database: str) -> None:
+    def __init__(self, database: str | None) -> None:
         self.database = database
 
     def __call__(self, context: sa.engine.ExceptionContext) -> None:
@@ -133,8 +147,13 @@ class _ConnectFailure:
         # answer to a statement (a table that exists, a lock wait) and is reported as that.
         if context.connection is not None or context.is_pre_ping:
             return
+        database = self.database
+        if database is None and context.engine is not None:
+            database = context.engine.get_execution_options().get(DATABASE_OPTION)
+        if database is None:
+            return
         error = context.original_exception
         reason = mask_passwords(str(error)).strip().splitlines()[0] if str(error) else ""
-        log = structlog.get_logger("orch").bind(database=self.database)
+        log = structlog.get_logger("orch").bind(database=database)
         log.info(Event.DB_UNREACHABLE, error=reason or type(error).__name__)
-        raise DatabaseUnreachable(self.database, reason or type(error).__name__) from error
+        raise DatabaseUnreachable(database, reason or type(error).__name__) from error

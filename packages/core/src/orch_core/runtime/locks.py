@@ -1,7 +1,8 @@
 """One migrator per database: a lock that a killed process never leaves behind.
 
-Each dialect opens its own kind of lock (PostgreSQL: an advisory lock; MariaDB/MySQL: GET_LOCK;
-SQLite: an OS file lock), released by the server or the kernel when the process dies. Here is
+Each dialect opens its own kind of lock (PostgreSQL: an advisory lock; MariaDB/MySQL: GET_LOCK,
+both on the migration's own session; SQLite: an OS file lock), released by the server or the
+kernel when the process dies. Here is
 what they share: the wait up to the database's lock_timeout, announced once, and the events.
 """
 
@@ -30,18 +31,27 @@ def lock_scope(config: DatabaseConfig) -> str:
 
 @contextmanager
 def migration_lock(
-    engine: sa.Engine,
+    connection: sa.Connection,
     config: DatabaseConfig,
     log: structlog.typing.FilteringBoundLogger | None = None,
 ) -> Iterator[None]:
-    """Hold the database's migration lock for the block, waiting up to its lock_timeout."""
+    """Hold the database's migration lock for the block, waiting up to its lock_timeout.
+
+    connection: the one the block migrates on (no transaction open); a server's lock is held
+    by its session."""
     log = log or structlog.get_logger("orch").bind(database=config.name)
-    open_lock = get_dialect(engine.dialect.name).open_lock or _no_lock
-    with open_lock(engine, lock_scope(config)) as lock:
+    open_lock = get_dialect(connection.dialect.name).open_lock or _no_lock
+    with open_lock(connection, lock_scope(config)) as lock:
         if lock is None:
             yield
             return
-        _wait(lock, config, log)
+        try:
+            _wait(lock, config, log)
+        except LockTimeout:
+            raise  # its last attempt found the lock taken: nothing is held
+        except BaseException:
+            lock.abandon()  # interrupted: the lock may have been granted
+            raise
         try:
             yield
         finally:
@@ -50,7 +60,7 @@ def migration_lock(
 
 
 @contextmanager
-def _no_lock(_engine: sa.Engine, _scope: str) -> Iterator[Lock | None]:
+def _no_lock(_connection: sa.Connection, _scope: str) -> Iterator[Lock | None]:
     yield None
 
 

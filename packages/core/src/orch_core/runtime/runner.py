@@ -42,6 +42,7 @@ from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, LastEntry, 
 from orch_core.runtime.replay import StepReplays
 from orch_core.runtime.resume import NOTHING_TO_RESUME, ResumePoint, resume_point
 from orch_core.runtime.scripts import CompiledScript, RevisionModule, ScriptLoader
+from orch_core.runtime.shared_engines import SharedEngines
 from orch_core.runtime.statement_counter import StatementCounter, StatementWatch
 from orch_core.runtime.step_progress import ProgressLog, StepProgress
 from orch_core.runtime.tenant_schema import attach_search_path
@@ -115,11 +116,13 @@ class DatabaseRunner:
         models: Callable[[str], Sequence[sa.MetaData]] | None = None,
         resume: bool = False,
         replays: StepReplays | None = None,
+        engines: SharedEngines | None = None,
     ) -> None:
         """models: a service's configured MetaData (its `metadata` key), imported when asked.
         resume: run the rest of a step an earlier run left half done, instead of refusing.
         replays: the run's declarative steps, rendered once and replayed (shared by the
-        databases of a run; see runtime/replay.py)."""
+        databases of a run; see runtime/replay.py).
+        engines: the run's shared engines, used where this database may share one."""
         self.config = config
         self.resume = resume
         self.replays = replays
@@ -131,6 +134,8 @@ class DatabaseRunner:
         self.hooks = load_database_hooks(config.hooks)
         self.log = structlog.get_logger("orch").bind(run_id=run_id, database=config.name)
         self._engine: sa.Engine | None = None
+        self._shared = engines
+        self._owns_engine = True  # False: a view of a shared engine, which the run disposes
         self._identity = current_identity()
         self._models = models
         self._target_metadata: dict[str | None, sa.MetaData | None] = {}
@@ -146,16 +151,23 @@ class DatabaseRunner:
     def engine(self) -> sa.Engine:
         """Return this database's engine, created on first use."""
         if self._engine is None:
-            self._engine = database_engine(self.config)
-            attach_connection_hooks(self._engine, self.hooks.project, self.config.name)
-            if self.config.schema is not None:
-                attach_search_path(self._engine, self.config.schema)
+            shared = self._shared and self._shared.engine_for(self.config, self.hooks.project)
+            self._owns_engine = shared is None
+            self._engine = shared or self._own_engine()
         return self._engine
 
+    def _own_engine(self) -> sa.Engine:
+        engine = database_engine(self.config)
+        attach_connection_hooks(engine, self.hooks.project, self.config.name)
+        if self.config.schema is not None:
+            attach_search_path(engine, self.config.schema)
+        return engine
+
     def dispose(self) -> None:
-        """Close this runner's connections."""
+        """Close this runner's connections (a shared engine's go back to its pool)."""
         if self._engine is not None:
-            self._engine.dispose()
+            if self._owns_engine:
+                self._engine.dispose()
             self._engine = None
 
     def current(self) -> tuple[str, ...]:
@@ -185,7 +197,7 @@ class DatabaseRunner:
         plan_for = self._planner_for(direction)  # an unknown direction touches nothing
         with (
             self.engine.connect() as conn,
-            migration_lock(self.engine, self.config, self.log),
+            migration_lock(conn, self.config, self.log),
             self._cancellable(conn),
         ):
             with conn.begin():
@@ -232,7 +244,7 @@ class DatabaseRunner:
         """Set the version rows to target without running scripts (purge: ignore what is there)."""
         with (
             self.engine.connect() as conn,
-            migration_lock(self.engine, self.config, self.log),
+            migration_lock(conn, self.config, self.log),
             conn.begin(),
         ):
             self.recorder.ensure_tables(conn)

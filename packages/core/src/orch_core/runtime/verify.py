@@ -94,7 +94,7 @@ def baseline_scripts(runner: DatabaseRunner) -> list[ScriptDrift]:
     scripts = runner.loader.compile_all([d.path for d in unchecked if d.path])
     with (
         runner.engine.connect() as conn,
-        migration_lock(runner.engine, runner.config, runner.log),
+        migration_lock(conn, runner.config, runner.log),
         conn.begin(),
     ):
         runner.recorder.ensure_tables(conn)
