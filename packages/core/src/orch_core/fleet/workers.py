@@ -14,6 +14,7 @@ Forking is only used where it is safe and cheap: on Linux, before any connection
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -93,6 +94,9 @@ def run_in_workers(
 
     flags: made by `RunFlags.make(processes=True)`, to be shared."""
     context = multiprocessing.get_context("fork")
+    # What the parent has made so far (imports, config, the graph) stays put in the workers:
+    # their garbage collections then scan only what they make themselves.
+    gc.freeze()
     readers: dict[Connection, tuple[BaseProcess, Sequence[str]]] = {}
     for names in shares:
         reader, writer = context.Pipe(duplex=False)
@@ -105,6 +109,7 @@ def run_in_workers(
         process.start()
         writer.close()  # the parent's copy: a worker's death then reads as end of file
         readers[reader] = (process, names)
+    gc.unfreeze()
     outcomes: dict[str, DatabaseOutcome] = {}
     while readers:
         for ready in wait(list(readers)):
