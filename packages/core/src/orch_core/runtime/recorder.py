@@ -39,6 +39,14 @@ class HistoryOutcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class Made:
+    """The tables ensure_tables created: they hold no rows to read yet."""
+
+    version: bool
+    history: bool
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     """One row of the history table: a step applied, reverted, failed or stamped."""
 
@@ -94,22 +102,29 @@ class Recorder:
         )
         self._progress_kept = False  # whether the history table has PROGRESS_COLUMNS
 
-    def ensure_tables(self, connection: sa.Connection) -> None:
+    def ensure_tables(
+        self, connection: sa.Connection, *, version_exists: bool | None = None
+    ) -> Made:
         """Create the version and history tables where they are missing (and a tenant's
-        schema, which holds them)."""
+        schema, which holds them); return which it made. version_exists: whether the version
+        table exists, if the caller has just asked."""
         if self.schema is not None:
             connection.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
         statements = self._statements(connection)
-        if not self._exists(connection, self.version):
+        if version_exists is None:
+            version_exists = self._exists(connection, self.version)
+        if not version_exists:
             statements.create_version.execute(connection)
         create, history = statements.create_history, self.history
         if create is None or history is None:
-            return
-        if not self._exists(connection, history):
+            return Made(version=not version_exists, history=False)
+        history_exists = self._exists(connection, history)
+        if not history_exists:
             create.execute(connection)
         else:
             self._add_columns(connection, history, self._missing_progress_columns(connection))
         self._progress_kept = True
+        return Made(version=not version_exists, history=not history_exists)
 
     def _missing_progress_columns(self, connection: sa.Connection) -> tuple[str, ...]:
         """Return the PROGRESS_COLUMNS the history table (made by an older orch) lacks."""

@@ -201,11 +201,13 @@ class DatabaseRunner:
             self._cancellable(conn),
         ):
             with conn.begin():
-                if not self.recorder.has_version_table(conn):
+                found = self.recorder.has_version_table(conn)
+                if not found:
                     self._refuse_if_migrated_elsewhere(conn)
-                self.recorder.ensure_tables(conn)
-                before = self.recorder.heads(conn)
-                last = self.recorder.last_entry(conn)
+                made = self.recorder.ensure_tables(conn, version_exists=found)
+                # A table made just now holds nothing to read.
+                before = () if made.version else self.recorder.heads(conn)
+                last = None if made.history else self.recorder.last_entry(conn)
                 if not self.resume:
                     self._refuse_if_partial(conn, last)
             plan = plan_for(before, target)
