@@ -33,6 +33,7 @@ from sqlalchemy.util import memoized_property
 
 from orch_core.operations import Operations
 from orch_core.runtime.context import MigrationContext, Sent
+from orch_core.runtime.parsing import parse_source
 from orch_core.runtime.scripts import RevisionModule, function_name
 from orch_graph.plan import Direction
 
@@ -60,8 +61,6 @@ DECLARATIVE_OPS = frozenset(
 )
 # What an argument may take from `op`: a name marked final.
 _OP_HELPERS = frozenset({"f"})
-# Parsing is serialised: CPython 3.11's parser is not safe in many threads at once.
-_PARSING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -77,8 +76,7 @@ class Declaration:
     def read(cls, source: bytes, filename: str, name: str) -> Declaration | None:
         """Return the declaration of the script's function `name`, or None if it is not one."""
         try:
-            with _PARSING:
-                tree = ast.parse(source, filename=filename)
+            tree = parse_source(source, filename)
         except (SyntaxError, ValueError):
             return None
         found = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]

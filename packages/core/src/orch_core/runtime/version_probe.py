@@ -10,7 +10,6 @@ for tables the project's first revisions create; any of them stops `upgrade` and
 from __future__ import annotations
 
 import ast
-import threading
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -18,10 +17,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from orch_core.errors import VersionTableElsewhere
+from orch_core.runtime.parsing import parse_source
 
-# CPython 3.11 keeps the ast module's recursion depth per interpreter, not per thread: two of a
-# fleet's threads parsing at once failed with "AST constructor recursion depth mismatch".
-_PARSING = threading.Lock()
 # Schemas that hold the server's own tables, never a project's.
 _SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast"})
 
@@ -103,8 +100,7 @@ def tables_created_by(path: Path) -> tuple[str, ...]:
     Read from the source, not run: the script may import the application."""
     try:
         source = path.read_bytes()
-        with _PARSING:
-            tree = ast.parse(source, filename=str(path))
+        tree = parse_source(source, str(path))
     except (OSError, SyntaxError, ValueError):
         return ()
     upgrade = next(
