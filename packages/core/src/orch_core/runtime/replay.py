@@ -248,13 +248,12 @@ class StepReplays:
         function = module.function(direction)
         script = module.script
         declaration = self._declaration(script.filename, script.sha256, direction)
-        if declaration is None or not declaration.holds_in(
-            module.module, function, script.filename
-        ):
-            function()
-            return
         convention = _convention_key(context)
-        if convention is None:
+        if (
+            declaration is None
+            or convention is None
+            or not declaration.holds_in(module.module, function, script.filename)
+        ):
             function()
             return
         key = (script.filename, script.sha256, direction, self._dialect_key(context), convention)
