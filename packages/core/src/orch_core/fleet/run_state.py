@@ -1,7 +1,8 @@
 """One process's part of a run: its databases on a pool of threads, waiting where they must.
 
 Work is submitted in the schedule's order, so a waiting database only ever waits for one that
-already holds a thread: the pool cannot deadlock.
+already holds a thread, and gives its place (admission.py) up while it waits: the run cannot
+deadlock.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from structlog.typing import FilteringBoundLogger
 from orch_core.audit.events import Event
 from orch_core.config import DEFAULT_STOP_GRACE
 from orch_core.errors import DependencyFailed, OrchError
+from orch_core.fleet.admission import Admission
 from orch_core.fleet.outcomes import DatabaseOutcome, Outcome
 from orch_core.fleet.progress import Progress
 from orch_core.fleet.schedule import Need, Schedule
@@ -82,12 +84,16 @@ class RunState:
         self.grace = grace
         self.scope = scope
         self.running: dict[str, Runner] = {}  # guarded by the condition
+        self.admission = Admission(1)  # the places of the run's threads (run() sets it)
 
     def run(self, names: Sequence[str], threads: int) -> dict[str, DatabaseOutcome]:
-        """Migrate the named databases (in run order) on up to threads threads."""
+        """Migrate the named databases (in run order) on up to threads threads, as many at
+        once as keep the process busy (fleet/admission.py)."""
+        self.admission = Admission(threads)
         with (
             self.scope(),
             cancel_after_grace(self.flags, self.grace, self.cancel_running),
+            self.admission.adjusting(),
             ThreadPoolExecutor(max_workers=threads, thread_name_prefix="orch-db") as pool,
         ):
             for name in names:
@@ -95,6 +101,11 @@ class RunState:
         return {name: self.finished[name] for name in names}
 
     def migrate(self, name: str) -> None:
+        """Run one database, in a place of the run's admission."""
+        with self.admission.place():
+            self._migrate(name)
+
+    def _migrate(self, name: str) -> None:
         """Run one database: wait for what it needs, apply its plan, record the outcome."""
         log = self.log.bind(database=name)
         blocked = self._blocked_by(name)
@@ -177,8 +188,11 @@ class RunState:
 
     def _blocked_by(self, name: str) -> str | None:
         """Wait for the databases this one must follow; return why not to start, if any."""
+        follows = self.schedule.follows[name]
         with self.condition:
-            for before in self.schedule.follows[name]:
+            waits = any(before not in self.finished for before in follows)
+        with self.admission.given_up() if waits else nullcontext(), self.condition:
+            for before in follows:
                 if self.flags.stop.is_set():
                     break
                 self.condition.wait_for(lambda b=before: b in self.finished)  # type: ignore[misc]
@@ -207,10 +221,14 @@ class RunState:
 
     def _wait_until_applied(self, name: str, need: Need) -> None:
         provider, revision = need.provider, need.revision
+
+        def met() -> bool:
+            return revision in self.applied[provider] or provider in self.finished
+
         with self.condition:
-            self.condition.wait_for(
-                lambda: revision in self.applied[provider] or provider in self.finished
-            )
+            waits = not met()
+        with self.admission.given_up() if waits else nullcontext(), self.condition:
+            self.condition.wait_for(met)
             if revision in self.applied[provider]:
                 return
             outcome = self.finished[provider]
