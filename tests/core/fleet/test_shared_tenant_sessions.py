@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from orch_core import api
 from orch_core.errors import DatabaseUnreachable
 from orch_core.project import Project
+from orch_core.runtime.runner import DatabaseRunner
+from orch_core.runtime.shared_engines import SharedEngines
 from tests.support.databases import TestDatabase
 from tests.support.inspection import table_names
 from tests.support.projects import Script, write_project
@@ -110,3 +112,39 @@ def test_an_unreachable_server_is_reported_by_each_tenant(tmp_path: Path) -> Non
         error = summary.databases[f"tenants:{tenant}"].error
         assert isinstance(error, DatabaseUnreachable), error
         assert error.database == f"tenants:{tenant}"
+
+
+def test_a_session_the_server_closed_between_tenants_is_replaced(
+    tmp_path: Path, postgresql_database: TestDatabase
+) -> None:
+    """The pool's session dies between two tenants (a server restart, idle_session_timeout,
+    a DBA's pg_terminate_backend): the next tenant opens a new one instead of failing."""
+    url = postgresql_database.url
+    config = write_project(tmp_path, {"app": SCRIPTS}, {}, {"concurrency": 1})
+    config.write_text(
+        config.read_text()
+        + f'\n[fleets.tenants]\nservices = ["app"]\nurl = "{url}"\n'
+        + f'schema = "tenant_{{name}}"\ninstances = {list(TENANTS)!r}\n'
+    )
+    project = Project.load(config, environ={})
+    engines = SharedEngines()
+    admin = sa.create_engine(url)
+    try:
+        for tenant in TENANTS:
+            database = project.database(f"tenants:{tenant}")
+            runner = DatabaseRunner(database, project.view(database), engines=engines)
+            result = runner.migrate("up", "heads")
+            runner.dispose()
+            assert result.after == ("a2",)
+            with admin.connect() as conn:  # end the pooled session, as the server would
+                ended = conn.execute(sa.text(TERMINATE_OTHERS)).scalars().all()
+            assert ended == [True]
+    finally:
+        engines.dispose()
+        admin.dispose()
+
+
+TERMINATE_OTHERS = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -62,8 +62,15 @@ AfterReflect = Callable[["sa.Connection", "sa.Table"], None]
 # Opens the lock for (the migration's connection, name scope); yields None where no lock is
 # needed. A server's lock is taken on that connection's session, a file lock beside its file.
 OpenLock = Callable[["sa.Connection", str], AbstractContextManager[Lock | None]]
-# Makes the engine where plain sa.create_engine(url) does not suit the database.
-CreateEngine = Callable[["sa.URL"], "sa.Engine"]
+
+
+class CreateEngine(Protocol):
+    """Makes the engine where plain sa.create_engine(url) does not suit the database; options
+    go to sa.create_engine."""
+
+    def __call__(self, url: sa.URL, /, **options: Any) -> sa.Engine: ...
+
+
 # Whether connecting to url would create the database (a SQLite file not there yet).
 IsMissing = Callable[["sa.URL"], bool]
 # Wraps a batch move of a table (connection, table, revision): SQLite's foreign-key pragma.

@@ -52,7 +52,7 @@ def is_missing(url: sa.URL) -> bool:
     return database is not None and not Path(database).exists()
 
 
-def create_engine(url: sa.URL) -> sa.Engine:
+def create_engine(url: sa.URL, /, **options: Any) -> sa.Engine:
     """Return an engine with transactional DDL, the file's folder made first.
 
     Python's sqlite3 module commits implicitly before DDL, which would make a failed step's
@@ -63,7 +63,7 @@ def create_engine(url: sa.URL) -> sa.Engine:
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url, **options)
 
     @sa.event.listens_for(engine, "connect")
     def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:

@@ -10,6 +10,7 @@ import inspect
 from collections.abc import Callable
 from functools import cache
 from types import MappingProxyType
+from typing import Any
 
 import sqlalchemy as sa
 import structlog
@@ -83,13 +84,14 @@ def is_missing(database: DatabaseConfig) -> bool:
     return dialect is not None and dialect.is_missing is not None and dialect.is_missing(url)
 
 
-def create_engine(url: str | sa.URL) -> sa.Engine:
-    """Return an engine for url, made as its dialect asks (SQLite: transactional DDL)."""
+def create_engine(url: str | sa.URL, **options: Any) -> sa.Engine:
+    """Return an engine for url, made as its dialect asks (SQLite: transactional DDL);
+    options go to sa.create_engine."""
     parsed = sa.make_url(url)
     dialect = _dialect(parsed)
     if dialect is not None and dialect.create_engine is not None:
-        return dialect.create_engine(parsed)
-    return sa.create_engine(parsed)
+        return dialect.create_engine(parsed, **options)
+    return sa.create_engine(parsed, **options)
 
 
 def database_engine(database: DatabaseConfig) -> sa.Engine:
@@ -99,10 +101,11 @@ def database_engine(database: DatabaseConfig) -> sa.Engine:
     return engine
 
 
-def unnamed_engine(database: DatabaseConfig) -> sa.Engine:
+def unnamed_engine(database: DatabaseConfig, **options: Any) -> sa.Engine:
     """Return an engine for the database's url, checked; its failures to connect name no
-    database (an engine several databases share: each names itself on its own view of it)."""
-    engine = create_engine(checked_url(database))
+    database (an engine several databases share: each names itself on its own view of it).
+    options go to sa.create_engine."""
+    engine = create_engine(checked_url(database), **options)
     _check_driver_arguments(engine, database.name)
     return engine
 

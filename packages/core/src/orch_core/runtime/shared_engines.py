@@ -14,7 +14,8 @@ thread's engine is used by that thread alone, as each tenant's engine was.
 Only where that is sound: PostgreSQL through psycopg or psycopg2 (the drivers whose sessions
 orch resets: several statements in one call, autocommit an attribute), and no connection hooks
 in the project (connect_args, password and on_connect are per database: a shared session was
-set up for another tenant).
+set up for another tenant). A session the server closed between two tenants is replaced when the
+next one checks it out (the pool pings it first: one round trip per tenant).
 A run shares engines while its threads run (RunState's scope), never across a fork.
 """
 
@@ -64,7 +65,10 @@ class SharedEngines:
         with self._lock:
             shared = self._engines.get(key)
         if shared is None:
-            shared = unnamed_engine(config)  # a bad url is refused naming each database
+            # Each tenant's checkout pings its session first: one the server closed since the
+            # last tenant (a restart, idle_session_timeout) is replaced, not failed on.
+            # A bad url is refused naming each database.
+            shared = unnamed_engine(config, pool_pre_ping=True)
             name_connect_failures(shared)
             attach_tenant_views(shared)
             reset_tenant_sessions(shared)
