@@ -179,9 +179,46 @@ def test_a_killed_session_releases_the_lock_and_leaves_no_connection_behind(
             with pytest.raises(PartialMigrationPending):
                 runner.migrate("up", "heads")
             return
+        # The lock was free: taken again on a new session, the failure is in the history.
+        assert history(server_database)[-1] == ("a2", "failed")
         assert [s.revision for s in other.migrate("up", "heads").steps] == ["a2"]
         assert runner.migrate("up", "heads").steps == ()
     finally:
         admin.dispose()
         runner.dispose()
         other.dispose()
+
+
+def history(database: TestDatabase) -> list[tuple[str, str]]:
+    """Return the history's (revision, outcome) rows in order."""
+    with database.engine().connect() as conn:
+        query = "SELECT revision, outcome FROM orch_history ORDER BY id"
+        return [(r, o) for r, o in conn.execute(sa.text(query))]
+
+
+def test_a_killed_session_whose_lock_another_took_writes_no_failure_beside_it(
+    postgresql_database: TestDatabase, tmp_path: Path
+) -> None:
+    """Another session takes the lock the moment the migration's session dies: the failed
+    migration writes nothing more (it would write beside the other's run), and says so."""
+    runner = runner_for(tmp_path, postgresql_database, WAIT["postgresql"])
+    admin = postgresql_database.engine()
+    try:
+        with migrating(runner, tmp_path) as (future, session), admin.connect() as conn:
+            wait_for(in_statement(postgresql_database, session, WAIT["postgresql"]))
+            held = "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks "
+            held += "WHERE locktype = 'advisory' AND pid = :pid"
+            key = conn.execute(sa.text(held), {"pid": session}).scalar_one()
+            # Queued for the lock before the session is even gone: it goes to this session.
+            take_over = "SELECT pg_terminate_backend(:pid), pg_advisory_lock(:key)"
+            conn.execute(sa.text(take_over), {"pid": session, "key": key})
+            with pytest.raises(MigrationFailed):
+                future.result(timeout=30)
+            assert history(postgresql_database) == [("a1", "applied")]
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            conn.commit()
+        (tmp_path / "go").write_text("")
+        assert runner.current() == ("a1",)
+    finally:
+        admin.dispose()
+        runner.dispose()

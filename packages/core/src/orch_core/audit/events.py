@@ -17,6 +17,7 @@ class Event(StrEnum):
     LOCK_WAITING = "lock.waiting"
     LOCK_ACQUIRED = "lock.acquired"
     LOCK_RELEASED = "lock.released"
+    LOCK_LOST = "lock.lost"  # the server ended the session holding it (killed, restarted)
     MIGRATION_STARTED = "migration.started"
     MIGRATION_APPLIED = "migration.applied"
     MIGRATION_FAILED = "migration.failed"

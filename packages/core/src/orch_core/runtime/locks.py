@@ -9,7 +9,7 @@ what they share: the wait up to the database's lock_timeout, announced once, and
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -29,21 +29,26 @@ def lock_scope(config: DatabaseConfig) -> str:
     return f"{config.version_table_schema or ''}.{config.version_table}"
 
 
+# Takes the lock again, without waiting, on the connection's new session after the server
+# ended the one that held it; False: another migrator holds it now.
+Regain = Callable[[], bool]
+
+
 @contextmanager
 def migration_lock(
     connection: sa.Connection,
     config: DatabaseConfig,
     log: structlog.typing.FilteringBoundLogger | None = None,
-) -> Iterator[None]:
+) -> Iterator[Regain]:
     """Hold the database's migration lock for the block, waiting up to its lock_timeout.
 
     connection: the one the block migrates on (no transaction open); a server's lock is held
-    by its session."""
+    by its session. Yields how to take it again should that session end (Regain)."""
     log = log or structlog.get_logger("orch").bind(database=config.name)
     open_lock = get_dialect(connection.dialect.name).open_lock or _no_lock
     with open_lock(connection, lock_scope(config)) as lock:
         if lock is None:
-            yield
+            yield lambda: True
             return
         try:
             _wait(lock, config, log)
@@ -53,7 +58,7 @@ def migration_lock(
             lock.abandon()  # interrupted: the lock may have been granted
             raise
         try:
-            yield
+            yield lock.try_acquire
         finally:
             lock.release()
             log.debug(Event.LOCK_RELEASED)

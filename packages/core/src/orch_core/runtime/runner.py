@@ -37,7 +37,7 @@ from orch_core.runtime.hook_calls import (
     version_step,
 )
 from orch_core.runtime.leftovers import step_leftovers
-from orch_core.runtime.locks import migration_lock
+from orch_core.runtime.locks import Regain, migration_lock
 from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, LastEntry, Recorder, RunKind
 from orch_core.runtime.replay import StepReplays
 from orch_core.runtime.resume import NOTHING_TO_RESUME, ResumePoint, resume_point
@@ -140,6 +140,7 @@ class DatabaseRunner:
         self._models = models
         self._target_metadata: dict[str | None, sa.MetaData | None] = {}
         self._statements: StatementHandle | None = None  # the migration's, while it runs
+        self._regain_lock: Regain = lambda: True  # the migration's lock, while it runs
         self._cancelled = False
 
     @property
@@ -197,7 +198,7 @@ class DatabaseRunner:
         plan_for = self._planner_for(direction)  # an unknown direction touches nothing
         with (
             self.engine.connect() as conn,
-            migration_lock(conn, self.config, self.log),
+            migration_lock(conn, self.config, self.log) as self._regain_lock,
             self._cancellable(conn),
         ):
             with conn.begin():
@@ -509,6 +510,8 @@ class DatabaseRunner:
         progress: ProgressLog,
     ) -> None:
         """Record a failed step in the history and raise MigrationFailed."""
+        # The server ended the session (killed, restarted): its lock went with it.
+        lost = conn.invalidated
         if conn.in_transaction():
             conn.rollback()
         partial = context.committed_early or not context.dialect.transactional_ddl
@@ -520,12 +523,13 @@ class DatabaseRunner:
             error=reason,
             statement=statement,
         )
-        with conn.begin():
-            # What the database kept of the count: what rolled back took its count with it.
-            kept = progress.kept() if partial else None
-            if kept is not None:
-                entry = replace(entry, statements_done=kept.done, statements_sha256=kept.digest)
-            self.recorder.record(conn, entry)
+        if self._may_record_after(lost):
+            with conn.begin():
+                # What the database kept of the count: what rolled back took its count with it.
+                kept = progress.kept() if partial else None
+                if kept is not None:
+                    entry = replace(entry, statements_done=kept.done, statements_sha256=kept.digest)
+                self.recorder.record(conn, entry)
         self.log.error(
             Event.MIGRATION_FAILED,
             revision=step.revision,
@@ -543,6 +547,20 @@ class DatabaseRunner:
             partial=partial,
             statements_done=entry.statements_done,
         ) from exc
+
+    def _may_record_after(self, lost: bool) -> bool:
+        """Return whether the failure may be written: on a lost session only once the lock is
+        taken again on the new one. Without it another migrator may be running meanwhile, and
+        the history keeps what the database kept (a step's `started` row, or nothing of a
+        step that rolled back with the session), as after a killed process."""
+        if not lost:
+            return True
+        try:
+            regained = self._regain_lock()
+        except (sa.exc.SQLAlchemyError, OrchError):  # the server is still away
+            regained = False
+        self.log.warning(Event.LOCK_LOST, regained=regained)
+        return regained
 
     def history_entry(
         self,
