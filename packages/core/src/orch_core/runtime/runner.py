@@ -18,6 +18,7 @@ from orch_core.audit.events import Event
 from orch_core.audit.identity import current_identity
 from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.config.hooks import VersionStep, load_database_hooks
+from orch_core.dialects import get_dialect
 from orch_core.errors import (
     ConfigError,
     MigrationFailed,
@@ -38,7 +39,14 @@ from orch_core.runtime.hook_calls import (
 )
 from orch_core.runtime.leftovers import step_leftovers
 from orch_core.runtime.locks import migration_lock
-from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, LastEntry, Recorder, RunKind
+from orch_core.runtime.recorder import (
+    HistoryEntry,
+    HistoryOutcome,
+    LastEntry,
+    Made,
+    Recorder,
+    RunKind,
+)
 from orch_core.runtime.replay import StepReplays
 from orch_core.runtime.resume import NOTHING_TO_RESUME, ResumePoint, resume_point
 from orch_core.runtime.scripts import CompiledScript, RevisionModule, ScriptLoader
@@ -157,8 +165,10 @@ class DatabaseRunner:
         return self._engine
 
     def _own_engine(self) -> sa.Engine:
-        engine = database_engine(self.config)
-        attach_connection_hooks(engine, self.hooks.project, self.config.name)
+        hooks = self.hooks.project
+        make = self._shared.dialects.maker(hooks) if self._shared else sa.create_engine
+        engine = database_engine(self.config, make)
+        attach_connection_hooks(engine, hooks, self.config.name)
         if self.config.schema is not None:
             attach_search_path(engine, self.config.schema)
         return engine
@@ -167,7 +177,9 @@ class DatabaseRunner:
         """Close this runner's connections (a shared engine's go back to its pool)."""
         if self._engine is not None:
             if self._owns_engine:
-                self._engine.dispose()
+                # The pool's connections closed, not Engine.dispose(): that makes the engine a
+                # new pool, and this one is dropped.
+                self._engine.pool.dispose()
             self._engine = None
 
     def current(self) -> tuple[str, ...]:
@@ -201,10 +213,7 @@ class DatabaseRunner:
             self._cancellable(conn),
         ):
             with conn.begin():
-                found = self.recorder.has_version_table(conn)
-                if not found:
-                    self._refuse_if_migrated_elsewhere(conn)
-                made = self.recorder.ensure_tables(conn, version_exists=found)
+                made = self._ensure_tables(conn)
                 # A table made just now holds nothing to read.
                 before = () if made.version else self.recorder.heads(conn)
                 last = None if made.history else self.recorder.last_entry(conn)
@@ -215,11 +224,31 @@ class DatabaseRunner:
             self._compile_all(plan)
             point = self._resume_point(last, plan) if self.resume else None
             results = self._apply_all(conn, plan, hooks, point)
-            with conn.begin():
-                after = self.recorder.heads(conn)
-        stopped = len(results) < len(plan.steps)
+            stopped = len(results) < len(plan.steps)
+            # Each step moved the version rows as planned, under the lock, each row it changed
+            # checked (Recorder.move_heads): after every step they are the plan's heads.
+            after = self._read_heads(conn) if stopped else plan.heads_after
         note = NOTHING_TO_RESUME if self.resume and point is None else None
         return DatabaseResult(self.config.name, before, after, results, stopped, note)
+
+    def _ensure_tables(self, conn: sa.Connection) -> Made:
+        """Make the version and history tables where missing; a database without the version
+        table must show no sign of having been migrated elsewhere. A database that holds
+        nothing at all (a SQLite file just made) has no table to look for."""
+        if self._holds_nothing(conn):
+            return self.recorder.ensure_tables(conn, version_exists=False, history_exists=False)
+        found = self.recorder.has_version_table(conn)
+        if not found:
+            self._refuse_if_migrated_elsewhere(conn)
+        return self.recorder.ensure_tables(conn, version_exists=found)
+
+    def _holds_nothing(self, conn: sa.Connection) -> bool:
+        is_empty = get_dialect(conn.dialect.name).is_empty
+        return is_empty is not None and self.recorder.in_default_schema and is_empty(conn)
+
+    def _read_heads(self, conn: sa.Connection) -> tuple[str, ...]:
+        with conn.begin():
+            return self.recorder.heads(conn)
 
     def _resume_point(self, last: LastEntry | None, plan: Plan) -> ResumePoint | None:
         sha256 = lambda step: self.loader.compile(self._script(step)).sha256  # noqa: E731

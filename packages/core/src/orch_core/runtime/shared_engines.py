@@ -15,7 +15,9 @@ Only where that is sound: PostgreSQL through psycopg or psycopg2 (the drivers wh
 orch resets: several statements in one call, autocommit an attribute), and no connection hooks
 in the project (connect_args, password and on_connect are per database: a shared session was
 set up for another tenant).
-A run shares engines while its threads run (RunState's scope), never across a fork.
+A run shares engines while its threads run (RunState's scope), never across a fork; SQLite
+tenants, each with an engine of its own, share a dialect per thread in the same scope
+(reused_dialects.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sqlalchemy as sa
 from orch_core.config import DatabaseConfig
 from orch_core.config.hooks import Hooks
 from orch_core.runtime.engines import DATABASE_OPTION, name_connect_failures, unnamed_engine
+from orch_core.runtime.reused_dialects import ReusedDialects
 from orch_core.runtime.tenant_schema import (
     SCHEMA_OPTION,
     attach_tenant_views,
@@ -47,11 +50,13 @@ def can_share(config: DatabaseConfig, hooks: Hooks) -> bool:
 
 
 class SharedEngines:
-    """The engines a process's schema-tenants share, one per url and thread, until disposed."""
+    """The engines a process's schema-tenants share, one per url and thread, until disposed;
+    and the dialects its SQLite tenants' engines are made over."""
 
     def __init__(self) -> None:
         self._engines: dict[tuple[str, int], sa.Engine] = {}
         self._lock = threading.Lock()  # a run's threads ask at once
+        self.dialects = ReusedDialects()
 
     def engine_for(self, config: DatabaseConfig, hooks: Hooks) -> sa.Engine | None:
         """Return the database's view of the engine its url shares in the calling thread (the
@@ -80,3 +85,4 @@ class SharedEngines:
             engines, self._engines = list(self._engines.values()), {}
         for engine in engines:
             engine.dispose()
+        self.dialects.clear()
