@@ -38,11 +38,12 @@ NAMING_HOOK = """def on_connect(database, connection):
 """
 
 
-def migrate_fleet(tmp_path: Path, hooks: str) -> RunSummary:
+def migrate_fleet(tmp_path: Path, hooks: str, query: str = "") -> RunSummary:
     """Upgrade the fleet in this process, one thread, going on past a tenant's failure."""
     (tmp_path / "hooks.py").write_text(hooks)
     config = write_project(tmp_path, {"app": SCRIPTS}, {}, {"concurrency": 1, "hooks": "hooks.py"})
-    fleet = f'url = "sqlite:///{tmp_path}/db/{{name}}.db"\ninstances = {list(TENANTS)!r}\n'
+    url = f"sqlite:///{tmp_path}/db/{{name}}.db{query}"
+    fleet = f'url = "{url}"\ninstances = {list(TENANTS)!r}\n'
     config.write_text(config.read_text() + '\n[fleets.tenants]\nservices = ["app"]\n' + fleet)
     return api.upgrade(Project.load(config, environ={}), processes=False, keep_going=True)
 
@@ -97,3 +98,13 @@ def test_a_tenant_that_cannot_be_opened_is_named_and_the_others_go_on(tmp_path: 
     for tenant in ("t1", "t3"):
         assert summary.databases[f"tenants:{tenant}"].error is None
         assert seen(tmp_path, tenant)[2] == f"tenants:{tenant}"
+
+
+def test_each_tenant_connects_with_its_urls_arguments(tmp_path: Path) -> None:
+    summary = migrate_fleet(tmp_path, NAMING_HOOK, "?timeout=5&cached_statements=10")
+
+    assert summary.ok, summary.first_error
+    for tenant in TENANTS:
+        file = tmp_path / "db" / f"{tenant}.db"
+        url = f"sqlite:///{file}?cached_statements=10&timeout=5"
+        assert seen(tmp_path, tenant) == (url, True, f"tenants:{tenant}")

@@ -125,9 +125,10 @@ def name_connect_failures(engine: sa.Engine) -> None:
 
     SQLAlchemy keeps handle_error listeners on the engine's dialect, which engines over a
     reused dialect share (reused_dialects.py): listened to once per dialect, the name read
-    from the engine that failed."""
-    if not sa.event.contains(engine, "handle_error", _connect_failure):
-        sa.event.listen(engine, "handle_error", _connect_failure)
+    from the engine that failed. (Through the engine, SQLAlchemy would add one per engine.)"""
+    dialect = engine.dialect
+    if not sa.event.contains(dialect, "handle_error", _connect_failure):
+        sa.event.listen(dialect, "handle_error", _connect_failure)
 
 
 def _check_driver_arguments(engine: sa.Engine, database: str) -> None:

@@ -11,10 +11,11 @@ Per thread, not per process: a run adds and removes listeners on its connection'
 (the statement counter's), which SQLAlchemy does not allow while another thread runs the same
 dialect's events (see shared_engines.py).
 
-Only where that is sound: a SQLite file through the standard sqlite3 module (pysqlite), and no
+Only where that is sound: a SQLite file through the standard sqlite3 module (pysqlite), no
 connection hooks that give the driver arguments (connect_args, password: SQLAlchemy listens
-for those on the dialect, which the thread's other tenants share). Each url query (the
-driver's arguments) has a dialect of its own; the rest takes sa.create_engine.
+for those on the dialect, which the thread's other tenants share), and no SQLAlchemy plugin
+named in the url (a plugin changes how an engine is made); the rest takes sa.create_engine.
+The rest of a url's query is the driver's arguments, which each engine reads from its url.
 """
 
 from __future__ import annotations
@@ -39,14 +40,16 @@ def can_reuse(url: sa.URL, hooks: Hooks) -> bool:
     if url.drivername not in _PYSQLITE:  # named, not looked up: SQLAlchemy's lookup costs
         return False
     database = url.database
-    return bool(database) and database != ":memory:" and not url.query.get("uri")
+    if not database or database == ":memory:" or "plugin" in url.query:
+        return False
+    return not url.query.get("uri")
 
 
 class ReusedDialects:
-    """The dialects a process's SQLite tenants reuse, one per thread and url query."""
+    """The dialects a process's SQLite tenants reuse, one per thread."""
 
     def __init__(self) -> None:
-        self._dialects: dict[tuple[int, tuple[tuple[str, Any], ...]], SADialect] = {}
+        self._dialects: dict[int, SADialect] = {}
         self._lock = threading.Lock()  # a run's threads ask at once
 
     def maker(self, hooks: Hooks) -> MakeEngine:
@@ -56,18 +59,18 @@ class ReusedDialects:
         def make(url: sa.URL) -> sa.Engine:
             if not can_reuse(url, hooks):
                 return sa.create_engine(url)
-            return engine_over(self._dialect(url), url)
+            return engine_over(self._dialect(), url)
 
         return make
 
-    def _dialect(self, url: sa.URL) -> SADialect:
-        key = (threading.get_ident(), tuple(sorted(url.query.items())))
+    def _dialect(self) -> SADialect:
+        thread = threading.get_ident()
         with self._lock:
-            dialect = self._dialects.get(key)
+            dialect = self._dialects.get(thread)
         if dialect is None:
-            dialect = _initialized_dialect(url)
+            dialect = _initialized_dialect()
             with self._lock:
-                self._dialects[key] = dialect
+                self._dialects[thread] = dialect
         return dialect
 
     def clear(self) -> None:
@@ -76,10 +79,11 @@ class ReusedDialects:
             self._dialects = {}
 
 
-def _initialized_dialect(url: sa.URL) -> SADialect:
-    """Return a dialect for url's driver and query, initialized on an in-memory database: the
-    answers it keeps are the SQLite library's, the same for every file."""
-    probe = sa.create_engine(url.set(database=":memory:"))
+def _initialized_dialect() -> SADialect:
+    """Return a pysqlite dialect initialized on an in-memory database: the answers it keeps
+    are the SQLite library's, the same for every file. (Not on a tenant's url: its query may
+    hold an argument the driver refuses, which orch reports before connecting.)"""
+    probe = sa.create_engine("sqlite://")
     with probe.connect():
         pass
     probe.dispose()
