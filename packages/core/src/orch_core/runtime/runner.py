@@ -221,9 +221,9 @@ class DatabaseRunner:
                     self._refuse_if_partial(conn, last)
             plan = plan_for(before, target)
             self.log.info(Event.DB_PLANNED, steps=len(plan.steps), current=list(before))
-            self._compile_all(plan)
+            scripts = self._compile_all(plan)
             point = self._resume_point(last, plan) if self.resume else None
-            results = self._apply_all(conn, plan, hooks, point)
+            results = self._apply_all(conn, plan, scripts, hooks, point)
             stopped = len(results) < len(plan.steps)
             # Each step moved the version rows as planned, under the lock, each row it changed
             # checked (Recorder.move_heads): after every step they are the plan's heads.
@@ -410,23 +410,36 @@ class DatabaseRunner:
         )
 
     def _apply_all(
-        self, conn: sa.Connection, plan: Plan, hooks: StepHooks, point: ResumePoint | None
+        self,
+        conn: sa.Connection,
+        plan: Plan,
+        scripts: Sequence[CompiledScript],
+        hooks: StepHooks,
+        point: ResumePoint | None,
     ) -> tuple[StepResult, ...]:
+        """Apply the plan's steps, each with its script as compiled before the first step
+        (the code the run checked, not a file read again per step)."""
         per_run = self.config.transaction_mode is TransactionMode.PER_RUN
         results: list[StepResult] = []
         outer = run_transaction(conn) if per_run and plan.steps else nullcontext()
         with outer, StatementWatch.installed(conn) as watch:
-            for step in plan.steps:
+            for step, script in zip(plan.steps, scripts, strict=True):
                 if hooks.stop():
                     break
                 hooks.before(step)
                 resumed = point.done_before if point and point.resumes(step) else None
-                results.append(self._apply(watch, step, nested=per_run, resumed=resumed))
+                results.append(self._apply(watch, step, script, nested=per_run, resumed=resumed))
                 hooks.after(step)
         return tuple(results)
 
     def _apply(
-        self, watch: StatementWatch, step: Step, *, nested: bool, resumed: StepProgress | None
+        self,
+        watch: StatementWatch,
+        step: Step,
+        script: CompiledScript,
+        *,
+        nested: bool,
+        resumed: StepProgress | None,
     ) -> StepResult:
         """Run one step on the watched connection; resumed: what its earlier, half-done run
         completed (not run again)."""
@@ -440,7 +453,7 @@ class DatabaseRunner:
             target_metadata=self.target_metadata(revision.service),
             watch=watch,
         )
-        module = self.loader.load(self._script(step), context, self.x_arguments)
+        module = self.loader.load(script, context, self.x_arguments)
         sha256 = module.script.sha256
         done_before = resumed or StepProgress()
         start = self.history_entry(
