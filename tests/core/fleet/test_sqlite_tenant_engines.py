@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+from structlog.testing import capture_logs
 
 from orch_core import api
 from orch_core.errors import DatabaseUnreachable
@@ -90,11 +91,18 @@ def connect_args(database):
 def test_a_tenant_that_cannot_be_opened_is_named_and_the_others_go_on(tmp_path: Path) -> None:
     (tmp_path / "db" / "t2.db").mkdir(parents=True)  # a folder: SQLite cannot open it
 
-    summary = migrate_fleet(tmp_path, NAMING_HOOK)
+    with capture_logs() as events:
+        summary = migrate_fleet(tmp_path, NAMING_HOOK)
 
     error = summary.databases["tenants:t2"].error
     assert isinstance(error, DatabaseUnreachable), error
     assert error.database == "tenants:t2"
+    assert str(error).startswith("cannot connect to database tenants:t2: ")
+    # Each attempt (the migration, then the read of where it is) names the tenant that tried.
+    unreachable = {e["database"] for e in events if e["event"] == "db.unreachable"}
+    assert unreachable == {"tenants:t2"}
+    started = {e["database"]: e["url"] for e in events if e["event"] == "db.started"}
+    assert started["tenants:t2"] == f"sqlite:///{tmp_path}/db/t2.db"
     for tenant in ("t1", "t3"):
         assert summary.databases[f"tenants:{tenant}"].error is None
         assert seen(tmp_path, tenant)[2] == f"tenants:{tenant}"
