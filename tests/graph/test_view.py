@@ -55,3 +55,17 @@ def test_down_revision_into_a_missing_service_is_refused() -> None:
         "u1",
         "users",
     )
+
+
+def test_a_views_plans_are_its_own_for_each_state_and_target() -> None:
+    """Plans are kept per version rows and target: asking again answers the same, and a
+    different state, direction or target has a plan of its own."""
+    view = DatabaseView.build(monorepo(), ["users"])
+    new = view.plan_upgrade((), "heads")
+    assert view.plan_upgrade((), "heads") == new
+    assert [s.revision for s in new.steps] == ["u1", "u2"]
+    assert [s.revision for s in view.plan_upgrade(("u1",), "heads").steps] == ["u2"]
+    assert view.plan_upgrade(("u1",), "u1").steps == ()
+    assert [s.revision for s in view.plan_downgrade(("u2",), "u1").steps] == ["u2"]
+    assert [s.revision for s in view.plan_downgrade(("u2",), "base").steps] == ["u2", "u1"]
+    assert view.plan_upgrade([], "heads") == new  # a list of rows: planned as before

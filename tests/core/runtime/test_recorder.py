@@ -1,14 +1,17 @@
 """The version and history tables as orch writes them straight through the driver."""
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 
 from orch_core.config import DatabaseConfig
 from orch_core.runtime.engines import create_engine
-from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Recorder
+from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, Made, Recorder
+from orch_core.runtime.tenant_schema import attach_search_path
 from tests.support.databases import TestDatabase
+from tests.support.inspection import table_names
 
 
 def entry(revision: str, outcome: HistoryOutcome, error: str | None = None) -> HistoryEntry:
@@ -68,3 +71,67 @@ def test_rows_read_back_as_written_and_a_refused_write_names_its_statement(
         assert "alembic_version" in str(caught.value.statement)
     finally:
         engine.dispose()
+
+
+def found(recorder: Recorder, conn: sa.Connection) -> tuple[bool, bool]:
+    return recorder.has_version_table(conn), recorder.has_history(conn)
+
+
+def test_each_table_is_found_once_it_is_made(database: TestDatabase) -> None:
+    recorder = Recorder(DatabaseConfig(name="main", url=database.url, services=("app",)))
+    engine = create_engine(database.url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            assert found(recorder, conn) == (False, False)
+            assert recorder.current_heads(conn) == ()
+            assert recorder.ensure_tables(conn) == Made(version=True, history=True)
+            assert found(recorder, conn) == (True, True)
+            assert recorder.ensure_tables(conn) == Made(version=False, history=False)
+    finally:
+        engine.dispose()
+
+
+def test_a_schema_tenant_does_not_count_the_tables_of_another_schema(
+    postgresql_database: TestDatabase,
+) -> None:
+    url = postgresql_database.url
+    public = Recorder(DatabaseConfig(name="main", url=url, services=("app",)))
+    config = DatabaseConfig(name="tenants:a", url=url, services=("app",), schema="tenant_a")
+    tenant = Recorder(config)
+    engine, tenant_engine = create_engine(url), create_engine(url)
+    attach_search_path(tenant_engine, "tenant_a")
+    try:
+        with engine.connect() as conn, conn.begin():
+            public.ensure_tables(conn)
+        with tenant_engine.connect() as conn, conn.begin():
+            assert found(tenant, conn) == (False, False)
+            assert tenant.ensure_tables(conn) == Made(version=True, history=True)
+            assert found(tenant, conn) == (True, True)
+    finally:
+        engine.dispose()
+        tenant_engine.dispose()
+    tables = {"alembic_version", "orch_history"}
+    assert table_names(postgresql_database, schema="tenant_a") == tables
+    assert table_names(postgresql_database) == tables
+
+
+def test_mariadb_counts_tables_in_another_database_only_where_configured(
+    make_database: Callable[[str], TestDatabase],
+) -> None:
+    """A MariaDB "schema" is another database on the server, most likely another project's."""
+    here, other = make_database("mariadb"), make_database("mariadb")
+    own = Recorder(DatabaseConfig(name="main", url=here.url, services=("app",)))
+    config = DatabaseConfig(
+        name="main", url=here.url, services=("app",), version_table_schema=other.name
+    )
+    elsewhere = Recorder(config)
+    engine = create_engine(here.url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            assert elsewhere.ensure_tables(conn) == Made(version=True, history=True)
+            assert found(own, conn) == (False, False)
+            assert found(elsewhere, conn) == (True, True)
+    finally:
+        engine.dispose()
+    assert table_names(other) == {"alembic_version", "orch_history"}
+    assert table_names(here) == set()

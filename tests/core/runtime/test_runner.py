@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from orch_core.errors import MigrationFailed, PartialMigrationPending
 from orch_core.project import Project
-from orch_core.runtime.runner import DatabaseRunner
+from orch_core.runtime.runner import DatabaseRunner, StepHooks
 from tests.support.databases import TestDatabase
 from tests.support.projects import Database, Script, write_project
 
@@ -53,6 +53,23 @@ def history(database: TestDatabase, *, starts: bool = False) -> list[tuple[str, 
             return [row for row in found if starts or row[2] != "started"]
     finally:
         engine.dispose()
+
+
+def test_a_run_asked_to_stop_reports_the_heads_it_reached(
+    sqlite_database: TestDatabase, tmp_path: Path
+) -> None:
+    runner = runner_for(tmp_path, sqlite_database, BRANCHY[:3])
+    done: list[object] = []
+    try:
+        result = runner.migrate(
+            "up", "heads", StepHooks(after=done.append, stop=lambda: bool(done))
+        )
+        assert (result.stopped, result.after) == (True, ("a1",))
+        assert runner.current() == ("a1",)
+        result = runner.migrate("up", "heads")
+        assert (result.stopped, result.before, result.after) == (False, ("a1",), ("b1",))
+    finally:
+        runner.dispose()
 
 
 def test_upgrade_and_downgrade_across_branches_merges_and_depends_on(
@@ -224,7 +241,7 @@ def test_orch_continues_an_alembic_database_and_alembic_continues_orch(
 MIGRATE = """
 import sys
 from orch_core.project import Project
-from orch_core.runtime.runner import DatabaseRunner
+from orch_core.runtime.runner import DatabaseRunner, StepHooks
 from pathlib import Path
 project = Project.load(Path(sys.argv[1]), environ={})
 config = project.config.databases["main"]

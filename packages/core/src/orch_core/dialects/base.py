@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -62,17 +62,15 @@ AfterReflect = Callable[["sa.Connection", "sa.Table"], None]
 # Opens the lock for (the migration's connection, name scope); yields None where no lock is
 # needed. A server's lock is taken on that connection's session, a file lock beside its file.
 OpenLock = Callable[["sa.Connection", str], AbstractContextManager[Lock | None]]
-
-
-class CreateEngine(Protocol):
-    """Makes the engine where plain sa.create_engine(url) does not suit the database; options
-    go to sa.create_engine."""
-
-    def __call__(self, url: sa.URL, /, **options: Any) -> sa.Engine: ...
-
-
+# Makes SQLAlchemy's engine for a url: sa.create_engine, or one over a reused dialect.
+MakeEngine = Callable[["sa.URL"], "sa.Engine"]
+# Makes the engine where plain sa.create_engine(url) does not suit the database, with make.
+CreateEngine = Callable[["sa.URL", MakeEngine], "sa.Engine"]
 # Whether connecting to url would create the database (a SQLite file not there yet).
 IsMissing = Callable[["sa.URL"], bool]
+# Whether the connection's default schema holds nothing at all (a SQLite file just made),
+# where the database can tell in one cheap question.
+IsEmpty = Callable[["sa.Connection"], bool]
 # Wraps a batch move of a table (connection, table, revision): SQLite's foreign-key pragma.
 GuardTableMove = Callable[["sa.Connection", str, "str | None"], AbstractContextManager[None]]
 
@@ -101,6 +99,7 @@ class Dialect:
     open_lock: OpenLock | None = None
     create_engine: CreateEngine | None = None
     is_missing: IsMissing | None = None
+    is_empty: IsEmpty | None = None
     guard_table_move: GuardTableMove | None = None
     # First words of statements the server commits on its own, before and after them (MySQL's
     # DDL): a resumable step's count of completed statements must be committed right after one.

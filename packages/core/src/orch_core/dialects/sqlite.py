@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orch_core.dialects.base import ColumnChange, Dialect, Lock
+from orch_core.dialects.base import ColumnChange, Dialect, Lock, MakeEngine
 from orch_core.errors import OperationFailed, UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -52,8 +52,16 @@ def is_missing(url: sa.URL) -> bool:
     return database is not None and not Path(database).exists()
 
 
-def create_engine(url: sa.URL, /, **options: Any) -> sa.Engine:
-    """Return an engine with transactional DDL, the file's folder made first.
+def is_empty(connection: sa.Connection) -> bool:
+    """Return whether the database holds no table, index, view or trigger, and never did.
+
+    SQLite counts every change of a database's schema in its header: 0 in a file just made,
+    where there is nothing to look for (one statement, not a catalog read per table)."""
+    return connection.exec_driver_sql("PRAGMA schema_version").scalar() == 0
+
+
+def create_engine(url: sa.URL, make: MakeEngine) -> sa.Engine:
+    """Return an engine made by make with transactional DDL, the file's folder made first.
 
     Python's sqlite3 module commits implicitly before DDL, which would make a failed step's
     CREATE TABLE stay behind: SQLAlchemy, not the module, decides where transactions begin,
@@ -63,7 +71,7 @@ def create_engine(url: sa.URL, /, **options: Any) -> sa.Engine:
 
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, **options)
+    engine = make(url)
 
     @sa.event.listens_for(engine, "connect")
     def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
@@ -205,5 +213,6 @@ SQLITE = Dialect(
     open_lock=open_file_lock,
     create_engine=create_engine,
     is_missing=is_missing,
+    is_empty=is_empty,
     guard_table_move=foreign_keys_off,
 )

@@ -10,7 +10,6 @@ import inspect
 from collections.abc import Callable
 from functools import cache
 from types import MappingProxyType
-from typing import Any
 
 import sqlalchemy as sa
 import structlog
@@ -18,6 +17,7 @@ import structlog
 from orch_core.audit.events import Event
 from orch_core.config import DatabaseConfig
 from orch_core.dialects import REGISTRY, Dialect
+from orch_core.dialects.base import MakeEngine
 from orch_core.errors import BadDatabaseUrl, DatabaseUnreachable
 from orch_core.urls import mask_passwords
 
@@ -39,7 +39,8 @@ _DRIVER_PACKAGES = MappingProxyType(
     }
 )
 _URL_FORM = "dialect+driver://user@host:port/database"
-# The execution option by which a view of a shared engine (shared_engines.py) names its database.
+# The execution option by which an engine, or a view of a shared engine (shared_engines.py),
+# names its database.
 DATABASE_OPTION = "orch_database"
 
 
@@ -63,7 +64,7 @@ def checked_url(database: DatabaseConfig) -> sa.URL:
             "password from a ${VAR}, which orch encodes",
         )
     try:
-        url.get_dialect().import_dbapi()
+        _import_driver(url.drivername)
     except sa.exc.NoSuchModuleError:
         reason = f"SQLAlchemy has no dialect {url.drivername!r} ({_URL_FORM})"
         raise BadDatabaseUrl(database.name, reason) from None
@@ -72,6 +73,14 @@ def checked_url(database: DatabaseConfig) -> sa.URL:
         reason = f"the driver of {url.drivername!r} is not installed (no module {module!r})"
         raise BadDatabaseUrl(database.name, reason, _DRIVER_PACKAGES.get(module, module)) from None
     return url
+
+
+@cache
+def _import_driver(drivername: str) -> None:
+    """Load a url's SQLAlchemy dialect and import its driver, once per dialect+driver name
+    (SQLAlchemy's lookup of a dialect's entry point is most of checking a SQLite tenant's url);
+    a failure is not kept, and raised again by the next call."""
+    sa.URL.create(drivername).get_dialect().import_dbapi()
 
 
 def is_missing(database: DatabaseConfig) -> bool:
@@ -84,36 +93,42 @@ def is_missing(database: DatabaseConfig) -> bool:
     return dialect is not None and dialect.is_missing is not None and dialect.is_missing(url)
 
 
-def create_engine(url: str | sa.URL, **options: Any) -> sa.Engine:
+def create_engine(url: str | sa.URL, make: MakeEngine = sa.create_engine) -> sa.Engine:
     """Return an engine for url, made as its dialect asks (SQLite: transactional DDL);
-    options go to sa.create_engine."""
+    make: what makes SQLAlchemy's engine (one over a reused dialect, reused_dialects.py)."""
     parsed = sa.make_url(url)
     dialect = _dialect(parsed)
     if dialect is not None and dialect.create_engine is not None:
-        return dialect.create_engine(parsed, **options)
-    return sa.create_engine(parsed, **options)
+        return dialect.create_engine(parsed, make)
+    return make(parsed)
 
 
-def database_engine(database: DatabaseConfig) -> sa.Engine:
+def database_engine(database: DatabaseConfig, make: MakeEngine = sa.create_engine) -> sa.Engine:
     """Return the database's engine; its url checked, a failure to connect naming it."""
-    engine = unnamed_engine(database)
-    name_connect_failures(engine, database.name)
+    engine = unnamed_engine(database, make)
+    engine.update_execution_options(**{DATABASE_OPTION: database.name})
+    name_connect_failures(engine)
     return engine
 
 
-def unnamed_engine(database: DatabaseConfig, **options: Any) -> sa.Engine:
+def unnamed_engine(database: DatabaseConfig, make: MakeEngine = sa.create_engine) -> sa.Engine:
     """Return an engine for the database's url, checked; its failures to connect name no
-    database (an engine several databases share: each names itself on its own view of it).
-    options go to sa.create_engine."""
-    engine = create_engine(checked_url(database), **options)
+    database (an engine several databases share: each names itself on its own view of it)."""
+    engine = create_engine(checked_url(database), make)
     _check_driver_arguments(engine, database.name)
     return engine
 
 
-def name_connect_failures(engine: sa.Engine, database: str | None = None) -> None:
-    """Make a failure to connect through engine a DatabaseUnreachable naming database; None:
-    the database a view of the (shared) engine names in its DATABASE_OPTION."""
-    sa.event.listen(engine, "handle_error", _ConnectFailure(database))
+def name_connect_failures(engine: sa.Engine) -> None:
+    """Make a failure to connect through engine a DatabaseUnreachable naming the database
+    that the engine (or a view of a shared engine) names in its DATABASE_OPTION.
+
+    SQLAlchemy keeps handle_error listeners on the engine's dialect, which engines over a
+    reused dialect share (reused_dialects.py): listened to once per dialect, the name read
+    from the engine that failed. (Through the engine, SQLAlchemy would add one per engine.)"""
+    dialect = engine.dialect
+    if not sa.event.contains(dialect, "handle_error", _connect_failure):
+        sa.event.listen(dialect, "handle_error", _connect_failure)
 
 
 def _check_driver_arguments(engine: sa.Engine, database: str) -> None:
@@ -139,24 +154,17 @@ def _connect_signature(connect: Callable[..., object]) -> inspect.Signature | No
         return None
 
 
-class _ConnectFailure:
+def _connect_failure(context: sa.engine.ExceptionContext) -> None:
     """Turn an error while connecting into DatabaseUnreachable, and tell the audit."""
-
-    def __init__(self, database: str | None) -> None:
-        self.database = database
-
-    def __call__(self, context: sa.engine.ExceptionContext) -> None:
-        # Only a failure to connect has no connection; any other error is the database's own
-        # answer to a statement (a table that exists, a lock wait) and is reported as that.
-        if context.connection is not None or context.is_pre_ping:
-            return
-        database = self.database
-        if database is None and context.engine is not None:
-            database = context.engine.get_execution_options().get(DATABASE_OPTION)
-        if database is None:
-            return
-        error = context.original_exception
-        reason = mask_passwords(str(error)).strip().splitlines()[0] if str(error) else ""
-        log = structlog.get_logger("orch").bind(database=database)
-        log.info(Event.DB_UNREACHABLE, error=reason or type(error).__name__)
-        raise DatabaseUnreachable(database, reason or type(error).__name__) from error
+    # Only a failure to connect has no connection; any other error is the database's own
+    # answer to a statement (a table that exists, a lock wait) and is reported as that.
+    if context.connection is not None or context.is_pre_ping or context.engine is None:
+        return
+    database = context.engine.get_execution_options().get(DATABASE_OPTION)
+    if database is None:
+        return
+    error = context.original_exception
+    reason = mask_passwords(str(error)).strip().splitlines()[0] if str(error) else ""
+    log = structlog.get_logger("orch").bind(database=database)
+    log.info(Event.DB_UNREACHABLE, error=reason or type(error).__name__)
+    raise DatabaseUnreachable(database, reason or type(error).__name__) from error

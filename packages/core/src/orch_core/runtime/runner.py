@@ -18,6 +18,7 @@ from orch_core.audit.events import Event
 from orch_core.audit.identity import current_identity
 from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.config.hooks import VersionStep, load_database_hooks
+from orch_core.dialects import get_dialect
 from orch_core.errors import (
     ConfigError,
     MigrationFailed,
@@ -38,7 +39,14 @@ from orch_core.runtime.hook_calls import (
 )
 from orch_core.runtime.leftovers import step_leftovers
 from orch_core.runtime.locks import Regain, migration_lock
-from orch_core.runtime.recorder import HistoryEntry, HistoryOutcome, LastEntry, Recorder, RunKind
+from orch_core.runtime.recorder import (
+    HistoryEntry,
+    HistoryOutcome,
+    LastEntry,
+    Made,
+    Recorder,
+    RunKind,
+)
 from orch_core.runtime.replay import StepReplays
 from orch_core.runtime.resume import NOTHING_TO_RESUME, ResumePoint, resume_point
 from orch_core.runtime.scripts import CompiledScript, RevisionModule, ScriptLoader
@@ -158,8 +166,10 @@ class DatabaseRunner:
         return self._engine
 
     def _own_engine(self) -> sa.Engine:
-        engine = database_engine(self.config)
-        attach_connection_hooks(engine, self.hooks.project, self.config.name)
+        hooks = self.hooks.project
+        make = self._shared.dialects.maker(hooks) if self._shared else sa.create_engine
+        engine = database_engine(self.config, make)
+        attach_connection_hooks(engine, hooks, self.config.name)
         if self.config.schema is not None:
             attach_search_path(engine, self.config.schema)
         return engine
@@ -168,7 +178,9 @@ class DatabaseRunner:
         """Close this runner's connections (a shared engine's go back to its pool)."""
         if self._engine is not None:
             if self._owns_engine:
-                self._engine.dispose()
+                # The pool's connections closed, not Engine.dispose(): that makes the engine a
+                # new pool, and this one is dropped.
+                self._engine.pool.dispose()
             self._engine = None
 
     def current(self) -> tuple[str, ...]:
@@ -202,10 +214,7 @@ class DatabaseRunner:
             self._cancellable(conn),
         ):
             with conn.begin():
-                found = self.recorder.has_version_table(conn)
-                if not found:
-                    self._refuse_if_migrated_elsewhere(conn)
-                made = self.recorder.ensure_tables(conn, version_exists=found)
+                made = self._ensure_tables(conn)
                 # A table made just now holds nothing to read.
                 before = () if made.version else self.recorder.heads(conn)
                 last = None if made.history else self.recorder.last_entry(conn)
@@ -213,14 +222,34 @@ class DatabaseRunner:
                     self._refuse_if_partial(conn, last)
             plan = plan_for(before, target)
             self.log.info(Event.DB_PLANNED, steps=len(plan.steps), current=list(before))
-            self._compile_all(plan)
+            scripts = self._compile_all(plan)
             point = self._resume_point(last, plan) if self.resume else None
-            results = self._apply_all(conn, plan, hooks, point)
-            with conn.begin():
-                after = self.recorder.heads(conn)
-        stopped = len(results) < len(plan.steps)
+            results = self._apply_all(conn, plan, scripts, hooks, point)
+            stopped = len(results) < len(plan.steps)
+            # Read, not taken from the plan: a script or an on_version_apply hook may have
+            # moved the version rows too, and the summary says where the database is.
+            after = self._read_heads(conn)
         note = NOTHING_TO_RESUME if self.resume and point is None else None
         return DatabaseResult(self.config.name, before, after, results, stopped, note)
+
+    def _ensure_tables(self, conn: sa.Connection) -> Made:
+        """Make the version and history tables where missing; a database without the version
+        table must show no sign of having been migrated elsewhere. A database that holds
+        nothing at all (a SQLite file just made) has no table to look for."""
+        if self._holds_nothing(conn):
+            return self.recorder.ensure_tables(conn, version_exists=False, history_exists=False)
+        found = self.recorder.has_version_table(conn)
+        if not found:
+            self._refuse_if_migrated_elsewhere(conn)
+        return self.recorder.ensure_tables(conn, version_exists=found)
+
+    def _holds_nothing(self, conn: sa.Connection) -> bool:
+        is_empty = get_dialect(conn.dialect.name).is_empty
+        return is_empty is not None and self.recorder.in_default_schema and is_empty(conn)
+
+    def _read_heads(self, conn: sa.Connection) -> tuple[str, ...]:
+        with conn.begin():
+            return self.recorder.heads(conn)
 
     def _resume_point(self, last: LastEntry | None, plan: Plan) -> ResumePoint | None:
         sha256 = lambda step: self.loader.compile(self._script(step)).sha256  # noqa: E731
@@ -382,23 +411,36 @@ class DatabaseRunner:
         )
 
     def _apply_all(
-        self, conn: sa.Connection, plan: Plan, hooks: StepHooks, point: ResumePoint | None
+        self,
+        conn: sa.Connection,
+        plan: Plan,
+        scripts: Sequence[CompiledScript],
+        hooks: StepHooks,
+        point: ResumePoint | None,
     ) -> tuple[StepResult, ...]:
+        """Apply the plan's steps, each with its script as compiled before the first step
+        (the code the run checked, not a file read again per step)."""
         per_run = self.config.transaction_mode is TransactionMode.PER_RUN
         results: list[StepResult] = []
         outer = run_transaction(conn) if per_run and plan.steps else nullcontext()
         with outer, StatementWatch.installed(conn) as watch:
-            for step in plan.steps:
+            for step, script in zip(plan.steps, scripts, strict=True):
                 if hooks.stop():
                     break
                 hooks.before(step)
                 resumed = point.done_before if point and point.resumes(step) else None
-                results.append(self._apply(watch, step, nested=per_run, resumed=resumed))
+                results.append(self._apply(watch, step, script, nested=per_run, resumed=resumed))
                 hooks.after(step)
         return tuple(results)
 
     def _apply(
-        self, watch: StatementWatch, step: Step, *, nested: bool, resumed: StepProgress | None
+        self,
+        watch: StatementWatch,
+        step: Step,
+        script: CompiledScript,
+        *,
+        nested: bool,
+        resumed: StepProgress | None,
     ) -> StepResult:
         """Run one step on the watched connection; resumed: what its earlier, half-done run
         completed (not run again)."""
@@ -412,7 +454,7 @@ class DatabaseRunner:
             target_metadata=self.target_metadata(revision.service),
             watch=watch,
         )
-        module = self.loader.load(self._script(step), context, self.x_arguments)
+        module = self.loader.load(script, context, self.x_arguments)
         sha256 = module.script.sha256
         done_before = resumed or StepProgress()
         start = self.history_entry(

@@ -16,18 +16,22 @@ orch resets: several statements in one call, autocommit an attribute), and no co
 in the project (connect_args, password and on_connect are per database: a shared session was
 set up for another tenant). A session the server closed between two tenants is replaced when the
 next one checks it out (the pool pings it first: one round trip per tenant).
-A run shares engines while its threads run (RunState's scope), never across a fork.
+A run shares engines while its threads run (RunState's scope), never across a fork; SQLite
+tenants, each with an engine of its own, share a dialect per thread in the same scope
+(reused_dialects.py).
 """
 
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 import sqlalchemy as sa
 
 from orch_core.config import DatabaseConfig
 from orch_core.config.hooks import Hooks
 from orch_core.runtime.engines import DATABASE_OPTION, name_connect_failures, unnamed_engine
+from orch_core.runtime.reused_dialects import ReusedDialects
 from orch_core.runtime.tenant_schema import (
     SCHEMA_OPTION,
     attach_tenant_views,
@@ -48,11 +52,13 @@ def can_share(config: DatabaseConfig, hooks: Hooks) -> bool:
 
 
 class SharedEngines:
-    """The engines a process's schema-tenants share, one per url and thread, until disposed."""
+    """The engines a process's schema-tenants share, one per url and thread, until disposed;
+    and the dialects its SQLite tenants' engines are made over."""
 
     def __init__(self) -> None:
         self._engines: dict[tuple[str, int], sa.Engine] = {}
         self._lock = threading.Lock()  # a run's threads ask at once
+        self.dialects = ReusedDialects()
 
     def engine_for(self, config: DatabaseConfig, hooks: Hooks) -> sa.Engine | None:
         """Return the database's view of the engine its url shares in the calling thread (the
@@ -68,7 +74,7 @@ class SharedEngines:
             # Each tenant's checkout pings its session first: one the server closed since the
             # last tenant (a restart, idle_session_timeout) is replaced, not failed on.
             # A bad url is refused naming each database.
-            shared = unnamed_engine(config, pool_pre_ping=True)
+            shared = unnamed_engine(config, partial(sa.create_engine, pool_pre_ping=True))
             name_connect_failures(shared)
             attach_tenant_views(shared)
             reset_tenant_sessions(shared)
@@ -84,3 +90,4 @@ class SharedEngines:
             engines, self._engines = list(self._engines.values()), {}
         for engine in engines:
             engine.dispose()
+        self.dialects.clear()

@@ -10,7 +10,6 @@ from orch_core.config import DatabaseConfig
 from orch_core.errors import DatabaseUnreachable, OrchError
 from orch_core.project import Project
 from orch_core.runtime.runner import DatabaseRunner
-from orch_graph.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -51,20 +50,13 @@ def tally_states(states: Iterable[DatabaseState]) -> tuple[StateTally, ...]:
     return tuple(sorted(tallies, key=lambda t: (-t.count, t.current, t.pending)))
 
 
-# A plan to heads from the same revisions in the same view: the same for every tenant of a
-# fleet, so made once per (services, current) and shared by their states.
-_PlanKey = tuple[tuple[str, ...], tuple[str, ...]]
-
-
-def read_state(runner: DatabaseRunner, plans: dict[_PlanKey, Plan]) -> DatabaseState:
+def read_state(runner: DatabaseRunner) -> DatabaseState:
     """Return where the runner's database is, its heads, and what is pending (one connection).
 
-    plans: the plans this read has made so far, reused for a database at the same revisions."""
+    The plan to heads is made once per view and revisions (DatabaseView), the same for every
+    tenant of a fleet at the same revisions."""
     heads, blocked = runner.state()
-    key = (tuple(sorted(runner.config.services)), heads)
-    plan = plans.get(key)
-    if plan is None:
-        plan = plans[key] = runner.plan("up", "heads", heads)
+    plan = runner.plan("up", "heads", heads)
     return DatabaseState(
         runner.config.name,
         runner.url,
@@ -81,11 +73,10 @@ def read_states(project: Project, databases: Sequence[DatabaseConfig]) -> list[D
     A database that cannot be reached is returned as such, with the error, and the others
     are read as usual."""
     states = []
-    plans: dict[_PlanKey, Plan] = {}
     for database in databases:
         runner = DatabaseRunner(database, project.view(database))
         try:
-            states.append(read_state(runner, plans))
+            states.append(read_state(runner))
         except DatabaseUnreachable as exc:
             states.append(DatabaseState(database.name, runner.url, (), (), (), error=exc))
         finally:
