@@ -110,7 +110,7 @@ def unnamed_engine(database: DatabaseConfig) -> sa.Engine:
 def name_connect_failures(engine: sa.Engine, database: str | None = None) -> None:
     """Make a failure to connect through engine a DatabaseUnreachable naming database; None:
     the database a view of the (shared) engine names in its DATABASE_OPTION."""
-    sa.event.listen(engine, "handle_error", _ConnectFailure(database))
+    sa.event.listen(engine, "handle_error", ConnectFailure(database))
 
 
 def _check_driver_arguments(engine: sa.Engine, database: str) -> None:
@@ -136,7 +136,7 @@ def _connect_signature(connect: Callable[..., object]) -> inspect.Signature | No
         return None
 
 
-class _ConnectFailure:
+class ConnectFailure:
     """Turn an error while connecting into DatabaseUnreachable, and tell the audit."""
 
     def __init__(self, database: str | None) -> None:
