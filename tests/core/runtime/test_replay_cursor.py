@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from orch_core.errors import MigrationFailed
 from orch_core.runtime.replay import StepReplays
-from orch_core.runtime.runner import DatabaseRunner
+from orch_core.runtime.runner import DatabaseRunner, StepHooks
 from tests.core.operations.helpers import inspect, rows
 from tests.core.runtime.test_replay import DECLARATIVE, runners, sharing
 from tests.support.databases import KINDS, TestDatabase
@@ -115,8 +115,8 @@ def test_a_replayed_step_that_fails_rolls_back_as_a_whole(
 def test_a_replayed_statement_is_cancelled(
     tmp_path: Path, make_database: Callable[[str], TestDatabase]
 ) -> None:
-    # The insert reads the cube of `seed`: one row where it is recorded, an hour's work on the
-    # replayed database, unless cancelling reaches the driver's cursor.
+    # a2 reads the cube of `seed`: one row where it is recorded, minutes of work where it is
+    # replayed, unless cancelling reaches the driver's cursor.
     seeds = [1, 2000]
     databases = [make_database("sqlite") for _ in seeds]
     for database, count in zip(databases, seeds, strict=True):
@@ -133,34 +133,36 @@ def test_a_replayed_statement_is_cancelled(
     recorded, replayed = runners(tmp_path, databases, scripts)
     replays = StepReplays()
     sharing(replays, recorded).migrate("up", "heads")
-    with cancelling(sharing(replays, replayed)), pytest.raises(MigrationFailed) as failed:
-        replayed.migrate("up", "heads")
+    reached = threading.Event()
+    hooks = StepHooks(before=lambda step: reached.set() if step.revision == "a2" else None)
+    with cancelling(replayed, reached), pytest.raises(MigrationFailed) as failed:
+        sharing(replays, replayed).migrate("up", "heads", hooks)
     assert failed.value.revision == "a2"
     assert failed.value.reason.startswith("stopped: its statement was cancelled")
     assert "interrupted" in failed.value.reason
-    assert replays.replayed == 1  # a1; a2 was replayed until it was cancelled
+    assert replays.replayed == 1  # a1 (a2 failed as it was replayed)
     assert rows(databases[1], "SELECT version_num FROM alembic_version") == [("a1",)]
     for runner in (recorded, replayed):
         runner.dispose()
 
 
 @contextmanager
-def cancelling(runner: DatabaseRunner) -> Iterator[None]:
-    """Cancel the runner's statement every 0.3 s, from half a second on, while the block runs
+def cancelling(runner: DatabaseRunner, reached: threading.Event) -> Iterator[None]:
+    """While the block runs, once `reached` is set, cancel the runner's statement every 0.2 s
     (as orch does when a signal's grace period runs out)."""
     done = threading.Event()
 
     def cancel() -> None:
-        wait = 0.5
-        while not done.wait(wait):
+        reached.wait()
+        while not done.wait(0.2):
             runner.cancel()
-            wait = 0.3
 
     thread = threading.Thread(target=cancel)
     thread.start()
     try:
         yield
     finally:
+        reached.set()
         done.set()
         thread.join()
 
