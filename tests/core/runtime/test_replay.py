@@ -4,7 +4,7 @@ declarative (they read, or vary) run on every database."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -55,11 +55,15 @@ op.create_index(op.f("ix_item_name"), "item", ["name"], unique=False)""",
 
 
 def runners(
-    tmp_path: Path, databases: Sequence[TestDatabase], scripts: Sequence[Script]
+    tmp_path: Path,
+    databases: Sequence[TestDatabase],
+    scripts: Sequence[Script],
+    orch: Mapping[str, object] | None = None,
 ) -> list[DatabaseRunner]:
-    """Return a runner per database (d0, d1, ...) of a one-service project of these scripts."""
+    """Return a runner per database (d0, d1, ...) of a one-service project of these scripts
+    (orch: its `[orch]` keys)."""
     entries = {f"d{i}": Database(db.url, ["app"]) for i, db in enumerate(databases)}
-    config = write_project(tmp_path, {"app": list(scripts)}, entries)
+    config = write_project(tmp_path, {"app": list(scripts)}, entries, orch)
     project = Project.load(config, environ={})
     found = [project.config.databases[name] for name in entries]
     return [DatabaseRunner(db, project.view(db), run_id="test-run") for db in found]
@@ -151,6 +155,13 @@ def test_a_replayed_statement_that_fails_is_named_by_its_operation(
     assert "create_table on table 'other' in revision a2 failed" in str(causes[0])
     assert str(errors[0]).replace("d1", "d2") == str(errors[1])
     assert rows(databases[1], "SELECT version_num FROM alembic_version") == [("a1",)]
+    # The failed step's history row: its outcome, the database's message, the statement named.
+    failed = "SELECT revision, outcome, error, statement FROM orch_history WHERE outcome LIKE 'f%'"
+    [(revision, outcome, error, statement)] = rows(databases[1], failed)
+    assert (revision, outcome) == ("a2", "failed-partial" if kind == "mariadb" else "failed")
+    assert error == errors[0].reason
+    assert "CREATE TABLE other" in statement
+    assert rows(databases[2], failed) == [(revision, outcome, error, statement)]
 
 
 def test_steps_that_read_or_vary_run_on_each_database(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orch_core.runtime.step_progress import StepProgress, counts, first_word
+from orch_core.runtime.step_progress import StepProgress, classify, first_word
 
 
 @pytest.mark.parametrize(
@@ -23,10 +23,10 @@ def test_the_first_word_is_read_past_space_and_comments(sql: str, word: str) -> 
 
 
 def test_reads_do_not_count_and_everything_else_does() -> None:
-    assert not counts("SELECT pg_advisory_lock(1)")
-    assert not counts("show tables")
-    assert counts("UPDATE t SET a = 1")
-    assert counts("CREATE INDEX CONCURRENTLY ix ON t (a)")
+    assert not classify("SELECT pg_advisory_lock(1)").counts
+    assert not classify("show tables").counts
+    assert classify("UPDATE t SET a = 1").counts
+    assert classify("CREATE INDEX CONCURRENTLY ix ON t (a)").counts
 
 
 def test_the_digest_depends_on_each_statement_and_their_order() -> None:

@@ -11,13 +11,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect as SADialect
 
 from orch_core.dialects import Dialect, get_dialect
-from orch_core.errors import OperationFailed, UnsupportedOperation
+from orch_core.errors import OperationError, OperationFailed, UnsupportedOperation
 from orch_core.operations.ops import Op
 from orch_core.operations.render import Renderer
+from orch_core.runtime.cursor_replay import CursorReplay, StatementEvents
 from orch_core.runtime.offline import render_statement, sa_dialect_for, writing_connection
+from orch_core.runtime.step_progress import Statement, classify
 
 
-class ConnectionWatch(Protocol):
+class ConnectionWatch(StatementEvents, Protocol):
     """The events of a run's connection, listened to once per run (runtime.statement_counter's
     StatementWatch): `early_commit`, when set, is called before the next commit, then cleared;
     `sent`, when a list, gets each statement the driver completes, with its parameters."""
@@ -32,7 +34,7 @@ class Sent:
 
     op_name: str
     table: str | None
-    statement: str
+    statement: Statement  # classified once, when recorded
 
 
 class MigrationContext:
@@ -171,10 +173,15 @@ class MigrationContext:
         """Turn a database's error (or a statement it cannot compile) into the operation's."""
         try:
             yield
-        except sa.exc.DBAPIError as exc:
-            raise OperationFailed(name, table, self.revision, str(exc.orig)) from exc
-        except sa.exc.CompileError as exc:
-            raise UnsupportedOperation(name, table, self.revision, str(exc)) from exc
+        except (sa.exc.DBAPIError, sa.exc.CompileError) as exc:
+            raise self._failure(name, table, exc) from exc
+
+    def _failure(
+        self, name: str, table: str | None, exc: sa.exc.DBAPIError | sa.exc.CompileError
+    ) -> OperationError:
+        if isinstance(exc, sa.exc.DBAPIError):
+            return OperationFailed(name, table, self.revision, str(exc.orig))
+        return UnsupportedOperation(name, table, self.revision, str(exc))
 
     def _execute_recorded(self, statement: sa.Executable, name: str, table: str | None) -> None:
         assert self.connection is not None and self._recorded is not None
@@ -183,7 +190,7 @@ class MigrationContext:
         self.connection.execute(statement)
         sent = self._watch.sent[mark:]
         if len(sent) == 1 and not sent[0][1]:
-            self._recorded.append(Sent(name, table, sent[0][0]))
+            self._recorded.append(Sent(name, table, classify(sent[0][0])))
         else:
             self._unmatched = True
 
@@ -208,12 +215,21 @@ class MigrationContext:
 
     def replay(self, statements: tuple[Sent, ...]) -> None:
         """Send statements a step's operations sent on another database of this kind, each
-        through the connection's events, its failure named by its operation."""
+        counted as the connection's events count it, its failure named by its operation:
+        straight to the driver's cursor where only orch watches, else through the events."""
         connection = self.connection
         assert connection is not None
-        for sent in statements:
-            with self._failures(sent.op_name, sent.table):
-                connection.exec_driver_sql(sent.statement)
+        direct = CursorReplay.on(connection, self._watch)
+        sent: Sent | None = None
+        try:  # one for all the statements, not a _failures block (a context manager) each
+            for sent in statements:
+                if direct is not None:
+                    direct.send(sent.statement)
+                else:
+                    connection.exec_driver_sql(sent.statement.sql)
+        except sa.exc.DBAPIError as exc:
+            assert sent is not None
+            raise self._failure(sent.op_name, sent.table, exc) from exc
 
     @contextmanager
     def transaction(self, transactional: bool = True, *, nested: bool = False) -> Iterator[None]:

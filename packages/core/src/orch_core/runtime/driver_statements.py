@@ -8,12 +8,15 @@ from SQLAlchemy constructs and compiled by the dialect as before; only their exe
 straight to the DBAPI cursor of the connection, inside the same transaction.
 
 They are orch's bookkeeping only: SQLAlchemy's cursor events do not see them. A script's own
-statements, DDL included, still go through Connection.execute, where such events fire.
+statements, DDL included, still go through Connection.execute, where such events fire; a
+replayed step's go to the cursor the same way only where no one but orch listens to them
+(runtime/cursor_replay.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,8 +60,6 @@ class DriverStatement:
             for index, column in enumerate(columns)
             if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
         ]
-        self._dialect = dialect
-        self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
 
     def execute(self, connection: sa.Connection, parameters: Mapping[str, Any] = _NONE) -> int:
         """Run the statement in the connection's current transaction; return the row count.
@@ -93,18 +94,53 @@ class DriverStatement:
         for name, processor in self._processors:
             values[name] = processor(values[name])
         arguments: Any = [values[n] for n in self.names] if self._positional else values
-        if not connection.in_transaction():
-            connection.begin()  # as Connection.execute begins one on first use
-        dbapi_connection: Any = connection.connection.dbapi_connection
-        cursor = dbapi_connection.cursor()
-        try:
-            # Arguments even when there are none, as SQLAlchemy passes them: drivers with
-            # %-placeholders then read a doubled %% in the text as one %.
-            cursor.execute(self.sql, arguments)
-            return read(cursor)
-        except self._dbapi_error as exc:
-            raise sa.exc.DBAPIError.instance(
-                self.sql, arguments, exc, self._dbapi_error, dialect=self._dialect
-            ) from exc
-        finally:
+        return on_cursor(connection, self.sql, arguments, read)
+
+
+def on_cursor(
+    connection: sa.Connection, sql: str, arguments: Any, read: Callable[[Any], Any] | None = None
+) -> Any:
+    """Run sql on a cursor of the connection's driver connection, in its current transaction
+    (begun if there is none, as Connection.execute begins one); return what `read` takes from
+    the cursor.
+
+    Arguments are passed even when there are none, as SQLAlchemy passes them: drivers with
+    %-placeholders then read a doubled %% in the text as one %. A database error is raised as
+    SQLAlchemy raises it (see `driver_error`), so callers see the same errors as through
+    Connection.execute."""
+    if not connection.in_transaction():
+        connection.begin()
+    dbapi_connection: Any = connection.connection.dbapi_connection
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, arguments)
+        found = read(cursor) if read is not None else None
+    except connection.dialect.loaded_dbapi.Error as exc:
+        with suppress(Exception):  # as SQLAlchemy closes it: the error to report is the first
             cursor.close()
+        raise driver_error(connection, sql, arguments, exc) from exc
+    cursor.close()
+    return found
+
+
+def driver_error(
+    connection: sa.Connection, sql: str, arguments: Any, error: Any
+) -> sa.exc.StatementError:
+    """Return the DBAPIError SQLAlchemy raises for a driver's error running sql; a session the
+    server closed is invalidated first, as SQLAlchemy does, so that it is not used again.
+
+    error: what the driver raised (an instance of its module's Error)."""
+    dialect = connection.dialect
+    gone = dialect.is_disconnect(error, connection.connection, None)
+    if gone:
+        connection.invalidate(error)
+    wrapped: sa.exc.StatementError = sa.exc.DBAPIError.instance(
+        sql,
+        arguments,
+        error,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=connection.engine.hide_parameters,
+        connection_invalidated=gone,
+        dialect=dialect,
+    )
+    return wrapped

@@ -127,8 +127,8 @@ def name_connect_failures(engine: sa.Engine) -> None:
     reused dialect share (reused_dialects.py): listened to once per dialect, the name read
     from the engine that failed. (Through the engine, SQLAlchemy would add one per engine.)"""
     dialect = engine.dialect
-    if not sa.event.contains(dialect, "handle_error", _connect_failure):
-        sa.event.listen(dialect, "handle_error", _connect_failure)
+    if not sa.event.contains(dialect, "handle_error", connect_failure):
+        sa.event.listen(dialect, "handle_error", connect_failure)
 
 
 def _check_driver_arguments(engine: sa.Engine, database: str) -> None:
@@ -154,7 +154,7 @@ def _connect_signature(connect: Callable[..., object]) -> inspect.Signature | No
         return None
 
 
-def _connect_failure(context: sa.engine.ExceptionContext) -> None:
+def connect_failure(context: sa.engine.ExceptionContext) -> None:
     """Turn an error while connecting into DatabaseUnreachable, and tell the audit."""
     # Only a failure to connect has no connection; any other error is the database's own
     # answer to a statement (a table that exists, a lock wait) and is reported as that.

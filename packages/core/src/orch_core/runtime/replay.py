@@ -4,8 +4,9 @@ Building a step's SQLAlchemy constructs and compiling them is about a third of w
 small tenant costs, and a fleet runs the same scripts on many databases of one kind. Most
 scripts (all that autogenerate writes) only declare: `op` calls whose arguments are literals and
 SQLAlchemy constructs. Such a step sends the same SQL to every database of the same kind, so the
-statements the first database's driver received are kept and sent to the next databases through
-the same connection and events (counted, resumable, cancellable, errors named by their op).
+statements the first database's driver received are kept and sent to the next databases on the
+step's connection: counted, resumable, cancellable, errors named by their op, as the script's own
+(straight to the driver's cursor where only orch watches the connection: cursor_replay.py).
 
 A step is replayed only when all of this holds; otherwise its script runs as usual:
 - its function is declarative (`Declaration.read`, from the script's own source): a body of

@@ -3,7 +3,9 @@ resumed step, the ones that completed before skipped (never sent) and checked ag
 
 The count sits at the driver's edge (SQLAlchemy's cursor events on the step's connection), so
 that it sees op calls, op.execute and what a script runs on op.get_bind() alike; orch's own
-version and history writes go to the driver's cursor directly and are not seen.
+version and history writes go to the driver's cursor directly and are not seen. A replayed
+statement sent straight to the driver's cursor (runtime/cursor_replay.py) is counted by the
+same methods the events call.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from orch_core.errors import ResumeDiverged
-from orch_core.runtime.step_progress import StepProgress, counts
+from orch_core.runtime.step_progress import Statement, StepProgress, classify
 
 _SENDING = ("do_execute", "do_executemany", "do_execute_no_params")
 
@@ -36,6 +38,8 @@ class StatementWatch:
         self.early_commit: Callable[[], None] | None = None
         # A list while a step's statements are recorded (MigrationContext.recording).
         self.sent: list[tuple[str, Any]] | None = None
+        # The functions it listens with, by which others' listeners are told from its own.
+        self.listeners: frozenset[object] = frozenset({self._skip, self._after, self._commit})
 
     @classmethod
     @contextmanager
@@ -55,17 +59,27 @@ class StatementWatch:
             for target, name, listener in listeners:
                 event.remove(target, name, listener)
 
-    def _skip(self, cursor: Any, statement: str, *rest: Any) -> bool:
+    def sending(self, statement: Statement) -> bool:
+        """Return True (sent: skip it) for a statement the step's earlier run completed."""
         counter = self.counter
-        if counter is None or rest[-1].root_connection is not self.connection:
-            return False
-        return counter.skip(statement)
+        return counter is not None and counter.skip(statement)
 
-    def _after(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+    def completed(self, statement: Statement, parameters: Any) -> None:
+        """Count a statement the driver completed (or that was skipped) and, while recording,
+        keep it with its parameters."""
         if self.counter is not None:
             self.counter.after(statement)
         if self.sent is not None:
-            self.sent.append((statement, parameters))
+            self.sent.append((statement.sql, parameters))
+
+    def _skip(self, cursor: Any, statement: str, *rest: Any) -> bool:
+        if self.counter is None or rest[-1].root_connection is not self.connection:
+            return False
+        return self.sending(classify(statement))
+
+    def _after(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if self.counter is not None or self.sent is not None:
+            self.completed(classify(statement), parameters)
 
     def _commit(self, _conn: Any) -> None:
         hook, self.early_commit = self.early_commit, None
@@ -79,7 +93,7 @@ class StatementCounter:
     def __init__(
         self,
         watch: StatementWatch,
-        completed: Callable[[str], None],
+        completed: Callable[[Statement], None],
         done_before: StepProgress,
         where: tuple[str, str],
     ) -> None:
@@ -110,21 +124,21 @@ class StatementCounter:
         if self._seen < self._done_before.done:
             self._diverged(f"the script now runs {self._seen} statement(s)")
 
-    def skip(self, statement: str) -> bool:
+    def skip(self, statement: Statement) -> bool:
         """Return True (sent: skip it) for a statement the step's earlier run completed."""
-        if not counts(statement):
+        if not statement.counts:
             return False
         self._seen += 1
         if self._seen > self._done_before.done:
             return False
-        self._replayed = self._replayed.after(statement)
+        self._replayed = self._replayed.after(statement.sql)
         if self._seen == self._done_before.done and self._replayed != self._done_before:
             self._diverged(f"its first {self._seen} statement(s) differ")
         return True
 
-    def after(self, statement: str) -> None:
+    def after(self, statement: Statement) -> None:
         """Record a statement that completed, unless it was one done before."""
-        if counts(statement) and self._seen > self._done_before.done:
+        if statement.counts and self._seen > self._done_before.done:
             self._completed(statement)
 
     def _diverged(self, found: str) -> None:

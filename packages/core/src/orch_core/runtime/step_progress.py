@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -30,9 +31,22 @@ def first_word(sql: str) -> str:
     return word.group(0).upper() if word else ""
 
 
-def counts(sql: str) -> bool:
-    """Return whether a statement counts among its step's statements (reads do not)."""
-    return first_word(sql) not in _READS
+class Statement(NamedTuple):
+    """A statement the driver receives, as a step's count reads it: its first keyword tells
+    whether it counts (reads do not) and whether the server commits it on its own.
+
+    Read once per statement (`classify`); a replayed step's, once when its first run was
+    recorded, not again on each database it is replayed on."""
+
+    sql: str
+    word: str  # its first keyword, upper-cased
+    counts: bool
+
+
+def classify(sql: str) -> Statement:
+    """Return a statement with its first keyword read."""
+    word = first_word(sql)
+    return Statement(sql, word, word not in _READS)
 
 
 @dataclass(frozen=True)
@@ -84,10 +98,10 @@ class ProgressLog:
         if self._row is None:
             self.start()
 
-    def advance(self, sql: str) -> None:
+    def advance(self, statement: Statement) -> None:
         """Count one more completed statement, in the `started` row if it is written."""
-        self.progress = self.progress.after(sql)
-        implicit = bool(self._implicit_commits) and first_word(sql) in self._implicit_commits
+        self.progress = self.progress.after(statement.sql)
+        implicit = statement.word in self._implicit_commits
         self.committed |= implicit
         if self._row is None:
             return

@@ -16,6 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from orch_core.runtime.driver_statements import driver_error
+
 # Where a pooled connection records the schema its session's search_path is set to.
 _SCHEMA_KEY = "orch.tenant_schema"
 # The execution option by which a tenant's view of a shared engine names its schema.
@@ -56,24 +58,12 @@ def attach_tenant_views(shared: sa.Engine) -> None:
         if schema is None or info.get(_SCHEMA_KEY) == schema:
             return
         statement = f"SET SESSION search_path TO {preparer.quote_schema(schema)}"
-        dbapi_connection = connection.connection.dbapi_connection
-        dialect = connection.dialect
         try:
-            _outside_transaction(dbapi_connection, statement)
-        except dialect.loaded_dbapi.Error as exc:
+            _outside_transaction(connection.connection.dbapi_connection, statement)
+        except connection.dialect.loaded_dbapi.Error as exc:
             # Reported as SQLAlchemy reports a statement's failure; a session the server
             # closed is not used again.
-            gone = dialect.is_disconnect(exc, dbapi_connection, None)
-            if gone:
-                connection.invalidate(exc)
-            raise sa.exc.DBAPIError.instance(
-                statement,
-                None,
-                exc,
-                dialect.loaded_dbapi.Error,
-                connection_invalidated=gone,
-                dialect=dialect,
-            ) from exc
+            raise driver_error(connection, statement, None, exc) from exc
         info[_SCHEMA_KEY] = schema
 
 
