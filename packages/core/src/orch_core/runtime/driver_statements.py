@@ -15,6 +15,7 @@ replayed step's go to the cursor the same way only where no one but orch listens
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any
@@ -60,6 +61,12 @@ class DriverStatement:
             for index, column in enumerate(columns)
             if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
         ]
+
+    def renamed(self, old: str, new: str) -> DriverStatement:
+        """Return this statement with `old` in its SQL replaced by `new` (a schema's name)."""
+        moved = copy.copy(self)
+        moved.sql = self.sql.replace(old, new)
+        return moved
 
     def execute(self, connection: sa.Connection, parameters: Mapping[str, Any] = _NONE) -> int:
         """Run the statement in the connection's current transaction; return the row count.

@@ -101,6 +101,8 @@ class Recorder:
             config.version_table_pk,
         )
         self._progress_kept = False  # whether the history table has PROGRESS_COLUMNS
+        # The statements for the last dialect asked (a database's runs use one).
+        self._compiled: tuple[SADialect, RecorderStatements] | None = None
 
     @property
     def in_default_schema(self) -> bool:
@@ -230,7 +232,10 @@ class Recorder:
         record.execute(connection, values)
 
     def _statements(self, connection: sa.Connection) -> RecorderStatements:
-        return recorder_statements(self.version, self.history, connection.dialect)
+        dialect = connection.dialect
+        if self._compiled is None or self._compiled[0] is not dialect:
+            self._compiled = (dialect, recorder_statements(self.version, self.history, dialect))
+        return self._compiled[1]
 
     def last_entry(self, connection: sa.Connection) -> LastEntry | None:
         """Return the newest history row, or None when there is none or history is off.

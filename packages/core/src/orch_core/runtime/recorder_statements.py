@@ -4,14 +4,25 @@ A run over fifty SQLite databases would otherwise compile the same dozen stateme
 once for each database's dialect: a third of the time orch spends on a database besides its
 steps. What a statement compiles to depends on the dialect's kind and the server's version,
 and on the tables' names and the version table's key; those make the key.
+
+A fleet's schema-tenants each keep their tables in their own schema: their statements are
+compiled once, in a placeholder schema, and each tenant's are those with its schema's name put
+in the placeholder's place (as SQLAlchemy's schema_translate_map does), not compiled again per
+tenant (~5 ms of a PostgreSQL schema-tenant's profiled 75).
 """
 
 from __future__ import annotations
+
+import copy
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect as SADialect
 
 from orch_core.runtime.driver_statements import DriverStatement
+
+# The schema statements for a tenant's schema are compiled in: a plain name, never quoted, and
+# followed by a dot wherever SQLAlchemy names a table in it.
+PLACEHOLDER = "orch_tenant_schema_placeholder"
 
 
 class RecorderStatements:
@@ -66,6 +77,14 @@ class RecorderStatements:
         kept = sa.select(h.statements_done, h.statements_sha256).where(row)
         self.read_progress = DriverStatement(kept, dialect)
 
+    def in_schema(self, quoted: str) -> RecorderStatements:
+        """Return these statements (compiled in PLACEHOLDER) for the schema quoted names."""
+        moved = copy.copy(self)
+        for name, statement in vars(self).items():
+            if isinstance(statement, DriverStatement):
+                setattr(moved, name, statement.renamed(f"{PLACEHOLDER}.", f"{quoted}."))
+        return moved
+
 
 _compiled: dict[tuple[object, ...], RecorderStatements] = {}
 
@@ -73,7 +92,32 @@ _compiled: dict[tuple[object, ...], RecorderStatements] = {}
 def recorder_statements(
     version: sa.Table, history: sa.Table | None, dialect: SADialect
 ) -> RecorderStatements:
-    """Return the statements for these tables on this dialect, compiled on first use."""
+    """Return the statements for these tables on this dialect, compiled on first use; for
+    tables in one schema, from those compiled once for any schema."""
+    schema = version.schema
+    if schema is None or (history is not None and history.schema != schema):
+        return _compiled_for(version, history, dialect)
+    statements = _compiled_for(*_placed(version, history), dialect)
+    return statements.in_schema(dialect.identifier_preparer.quote_schema(schema))
+
+
+_placeholders: dict[tuple[object, ...], tuple[sa.Table, sa.Table | None]] = {}
+
+
+def _placed(version: sa.Table, history: sa.Table | None) -> tuple[sa.Table, sa.Table | None]:
+    """Return copies of the tables in PLACEHOLDER, made once per names and version key."""
+    key = (version.name, version.primary_key.name, None if history is None else history.name)
+    placed = _placeholders.get(key)
+    if placed is None:
+        metadata = sa.MetaData()
+        copied = None if history is None else history.to_metadata(metadata, schema=PLACEHOLDER)
+        placed = _placeholders[key] = (version.to_metadata(metadata, schema=PLACEHOLDER), copied)
+    return placed
+
+
+def _compiled_for(
+    version: sa.Table, history: sa.Table | None, dialect: SADialect
+) -> RecorderStatements:
     key = (
         type(dialect),
         dialect.paramstyle,
