@@ -15,7 +15,7 @@ from orch_core.config import DatabaseConfig
 from orch_core.fleet.admission import HIGH, LOW, Admission
 from orch_core.fleet.run_state import RunState
 from orch_core.fleet.schedule import Schedule
-from orch_core.runtime.runner import DatabaseResult, StepHooks
+from orch_core.runtime.results import DatabaseResult, StepHooks
 from orch_graph.plan import Direction
 
 

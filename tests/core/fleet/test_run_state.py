@@ -19,7 +19,7 @@ from orch_core.fleet.outcomes import Outcome
 from orch_core.fleet.run_state import RunState
 from orch_core.fleet.schedule import Schedule
 from orch_core.runtime.recorder import HistoryOutcome
-from orch_core.runtime.runner import DatabaseResult, StepHooks, StepResult
+from orch_core.runtime.results import DatabaseResult, StepHooks, StepResult
 from orch_graph.plan import Direction, Step
 from orch_graph.view import ExternalRequirement
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from orch_core.errors import MigrationFailed, PartialMigrationPending
+from orch_core.runtime.plan_sql import render_plan_sql
 from tests.core.operations.helpers import inspect, outcomes, runner_for
 from tests.support.databases import TestDatabase
 from tests.support.projects import Script
@@ -128,7 +129,7 @@ def test_a_failing_transactional_step_still_rolls_back(
 def _sql(database: TestDatabase, tmp_path: Path, scripts: list[Script]) -> list[str]:
     runner = runner_for(tmp_path, database, scripts)
     lines: list[str] = []
-    runner.render_sql(runner.plan("up", "heads", ()), lines.append)
+    render_plan_sql(runner, runner.plan("up", "heads", ()), lines.append)
     return [" ".join(line.split()) for line in lines if line.strip()]
 
 
@@ -162,7 +163,7 @@ def test_sql_output_of_a_script_without_a_transaction_has_no_begin(
     runner = runner_for(tmp_path, postgresql_database, scripts)
     (tmp_path / "services" / "app" / "a2_rev.py").write_text(text)
     lines: list[str] = []
-    runner.render_sql(runner.plan("up", "heads", ()), lines.append)
+    render_plan_sql(runner, runner.plan("up", "heads", ()), lines.append)
     out = [" ".join(line.split()) for line in lines if line.strip()]
     step = out[out.index("-- Running a2") :]
     assert "BEGIN;" not in step

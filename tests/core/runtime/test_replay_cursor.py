@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from orch_core.errors import MigrationFailed
 from orch_core.runtime.replay import StepReplays
-from orch_core.runtime.runner import DatabaseRunner, StepHooks
+from orch_core.runtime.results import StepHooks
+from orch_core.runtime.runner import DatabaseRunner
 from tests.core.operations.helpers import inspect, rows
 from tests.core.runtime.test_replay import DECLARATIVE, runners, sharing
 from tests.support.databases import KINDS, TestDatabase

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from orch_core.errors import MigrationFailed, PartialMigrationPending
 from orch_core.project import Project
-from orch_core.runtime.runner import DatabaseRunner, StepHooks
+from orch_core.runtime.results import StepHooks
+from orch_core.runtime.runner import DatabaseRunner
 from tests.support.databases import TestDatabase
 from tests.support.projects import Database, Script, write_project
 
@@ -241,7 +242,8 @@ def test_orch_continues_an_alembic_database_and_alembic_continues_orch(
 MIGRATE = """
 import sys
 from orch_core.project import Project
-from orch_core.runtime.runner import DatabaseRunner, StepHooks
+from orch_core.runtime.results import StepHooks
+from orch_core.runtime.runner import DatabaseRunner
 from pathlib import Path
 project = Project.load(Path(sys.argv[1]), environ={})
 config = project.config.databases["main"]

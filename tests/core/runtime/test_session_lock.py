@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from orch_core.errors import LockTimeout, MigrationFailed, PartialMigrationPending
 from orch_core.project import Project
-from orch_core.runtime.runner import DatabaseResult, DatabaseRunner
+from orch_core.runtime.results import DatabaseResult
+from orch_core.runtime.runner import DatabaseRunner
 from tests.support.databases import TestDatabase
 from tests.support.projects import Database, Script, write_project
 

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from orch_core.fleet.outcomes import DatabaseOutcome, Outcome, RunSummary
     from orch_core.fleet.progress import Progress
     from orch_core.project import Project
-    from orch_core.runtime.runner import DatabaseResult, StepResult
+    from orch_core.runtime.results import DatabaseResult, StepResult
     from orch_core.runtime.state import DatabaseState
     from orch_core.runtime.verify import ScriptDrift
     from orch_graph.errors import (
@@ -86,8 +86,8 @@ _HOMES = {
     "DatabaseOutcome": "orch_core.fleet.outcomes",
     "Outcome": "orch_core.fleet.outcomes",
     "Progress": "orch_core.fleet.progress",
-    "DatabaseResult": "orch_core.runtime.runner",
-    "StepResult": "orch_core.runtime.runner",
+    "DatabaseResult": "orch_core.runtime.results",
+    "StepResult": "orch_core.runtime.results",
     "DatabaseState": "orch_core.runtime.state",
     "DatabaseCheck": "orch_core.autogenerate.drift",
     "Change": "orch_core.autogenerate.changes",

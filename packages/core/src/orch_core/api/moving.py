@@ -16,7 +16,7 @@ from orch_core.fleet.orchestrator import Orchestrator, RunSummary
 from orch_core.fleet.progress import Progress
 from orch_core.fleet.requirements import with_providers
 from orch_core.project import Project
-from orch_core.runtime.runner import DatabaseResult
+from orch_core.runtime.results import DatabaseResult
 from orch_graph.plan import Direction, Plan
 
 

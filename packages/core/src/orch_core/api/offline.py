@@ -9,6 +9,7 @@ from orch_core.api.events import hand_events_to_logging
 from orch_core.api.loading import databases_named
 from orch_core.fleet.orchestrator import Orchestrator
 from orch_core.project import Project
+from orch_core.runtime.plan_sql import render_plan_sql
 from orch_graph.errors import BadTarget
 from orch_graph.plan import Direction
 from orch_graph.target import parse_range
@@ -52,7 +53,7 @@ def sql(
         try:
             current = None if span is None else resolve(project.view(config), span.lower, ())
             lines: list[str] = []
-            runner.render_sql(runner.plan(direction, local, current), lines.append)
+            render_plan_sql(runner, runner.plan(direction, local, current), lines.append)
             yield DatabaseSql(name, runner.url, tuple(lines))
         finally:
             runner.dispose()

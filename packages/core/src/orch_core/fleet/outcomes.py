@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from orch_core.errors import MigrationFailed
-from orch_core.runtime.runner import StepResult
+from orch_core.runtime.results import StepResult
 from orch_graph.plan import Direction
 
 

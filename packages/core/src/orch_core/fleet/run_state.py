@@ -25,7 +25,7 @@ from orch_core.fleet.progress import Progress
 from orch_core.fleet.schedule import Need, Schedule
 from orch_core.fleet.signals import RunFlags, cancel_after_grace
 from orch_core.runtime.recorder import HistoryOutcome
-from orch_core.runtime.runner import DatabaseResult, StepHooks, StepResult
+from orch_core.runtime.results import DatabaseResult, StepHooks, StepResult
 from orch_graph.plan import Direction, Step
 
 

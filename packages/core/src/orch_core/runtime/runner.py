@@ -6,16 +6,13 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
 
 import sqlalchemy as sa
 import structlog
 
-from orch_core import __version__
 from orch_core.audit.events import Event
-from orch_core.audit.identity import current_identity
 from orch_core.config import DatabaseConfig, TransactionMode
 from orch_core.config.hooks import VersionStep, load_database_hooks
 from orch_core.dialects import get_dialect
@@ -23,13 +20,13 @@ from orch_core.errors import (
     ConfigError,
     MigrationFailed,
     OrchError,
-    PartialMigrationPending,
     VersionTableElsewhere,
 )
 from orch_core.runtime.cancel import StatementHandle, cancel_statement, statement_handle
 from orch_core.runtime.context import MigrationContext, run_transaction
-from orch_core.runtime.engines import checked_url, database_engine, is_missing
+from orch_core.runtime.engines import database_engine, is_missing
 from orch_core.runtime.failures import failing_statement, failure_reason
+from orch_core.runtime.history_rows import RunRows
 from orch_core.runtime.hook_calls import (
     after_step,
     attach_connection_hooks,
@@ -37,17 +34,22 @@ from orch_core.runtime.hook_calls import (
     version_applied,
     version_step,
 )
-from orch_core.runtime.leftovers import step_leftovers
+from orch_core.runtime.leftovers import left_half_done
 from orch_core.runtime.locks import Regain, migration_lock
 from orch_core.runtime.recorder import (
-    HistoryEntry,
     HistoryOutcome,
     LastEntry,
     Made,
     Recorder,
-    RunKind,
 )
 from orch_core.runtime.replay import StepReplays
+from orch_core.runtime.results import (
+    DatabaseResult,
+    Planner,
+    StepHooks,
+    StepResult,
+    utc_now,
+)
 from orch_core.runtime.resume import NOTHING_TO_RESUME, ResumePoint, resume_point
 from orch_core.runtime.scripts import CompiledScript, RevisionModule, ScriptLoader
 from orch_core.runtime.shared_engines import SharedEngines
@@ -58,56 +60,6 @@ from orch_core.runtime.version_probe import probe_missing_version_table
 from orch_core.urls import mask_passwords
 from orch_graph.plan import Direction, Plan, Step
 from orch_graph.revision import Revision
-
-
-class Planner(Protocol):
-    """The part of orch-graph a runner needs: plans for one database and its revisions."""
-
-    def plan_upgrade(self, current: Sequence[str], target: str) -> Plan: ...
-    def plan_downgrade(self, current: Sequence[str], target: str) -> Plan: ...
-    def plan_stamp(self, current: Sequence[str], target: str) -> Plan: ...
-    def get(self, revision: str) -> Revision: ...
-    @property
-    def revisions(self) -> tuple[Revision, ...]: ...
-
-
-@dataclass(frozen=True)
-class StepResult:
-    """One step as it ran."""
-
-    revision: str
-    direction: Direction
-    outcome: HistoryOutcome
-    duration_ms: int
-    # Resumed (`--resume`): the statements its earlier run completed, not run again.
-    statements_skipped: int | None = None
-
-
-@dataclass(frozen=True)
-class DatabaseResult:
-    """What a run did to one database."""
-
-    database: str
-    before: tuple[str, ...]
-    after: tuple[str, ...]
-    steps: tuple[StepResult, ...]
-    stopped: bool = False  # asked to stop (hooks.stop) before the plan's last step
-    note: str | None = None  # what the run says of it besides its steps (nothing to resume)
-
-
-@dataclass(frozen=True)
-class StepHooks:
-    """Callbacks around each step, for the orchestrator's cross-database waits."""
-
-    before: Callable[[Step], None] = lambda step: None
-    after: Callable[[Step], None] = lambda step: None
-    # Asked before each step: True ends the run of this database there, after a whole step.
-    stop: Callable[[], bool] = lambda: False
-
-
-def utc_now() -> dt.datetime:
-    """Return the time in UTC without its zone, as the history table keeps times."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class DatabaseRunner:
@@ -139,12 +91,12 @@ class DatabaseRunner:
         self.run_id = run_id
         self.x_arguments = tuple(x_arguments)
         self.recorder = Recorder(config)
+        self.rows = RunRows(run_id)  # the history rows this run writes
         self.hooks = load_database_hooks(config.hooks)
         self.log = structlog.get_logger("orch").bind(run_id=run_id, database=config.name)
         self._engine: sa.Engine | None = None
         self._shared = engines
         self._owns_engine = True  # False: a view of a shared engine, which the run disposes
-        self._identity = current_identity()
         self._models = models
         self._target_metadata: dict[str | None, sa.MetaData | None] = {}
         self._statements: StatementHandle | None = None  # the migration's, while it runs
@@ -222,7 +174,7 @@ class DatabaseRunner:
                     self._refuse_if_partial(conn, last)
             plan = plan_for(before, target)
             self.log.info(Event.DB_PLANNED, steps=len(plan.steps), current=list(before))
-            scripts = self._compile_all(plan)
+            scripts = self.compile_all(plan)
             point = self._resume_point(last, plan) if self.resume else None
             results = self._apply_all(conn, plan, scripts, hooks, point)
             stopped = len(results) < len(plan.steps)
@@ -286,46 +238,13 @@ class DatabaseRunner:
             self.recorder.replace_heads(conn, plan.heads_after)
             for revision in plan.heads_after or ("base",):
                 self.recorder.record(
-                    conn, self.history_entry(revision, "stamp", started, HistoryOutcome.STAMPED)
+                    conn, self.rows.entry(revision, "stamp", started, HistoryOutcome.STAMPED)
                 )
             after = self.recorder.current_heads(conn)
             stamped = VersionStep(self.config.name, target, "stamp", after, before)
             version_applied(self.hooks.project, MigrationContext.online(conn), stamped, after)
         self.log.info(Event.STAMP_APPLIED, before=list(before), after=list(after))
         return DatabaseResult(self.config.name, before, after, ())
-
-    def _render_step(self, function: Callable[[], object], step: Step) -> None:
-        """Run a step's function offline; a script that fails there is the step's failure."""
-        try:
-            function()
-        except OrchError:
-            raise
-        except Exception as exc:
-            # e.g. a script reading op.get_bind()'s engine: --sql connects to no database.
-            reason = (
-                f"while writing its SQL (no database is connected): {type(exc).__name__}: {exc}"
-            )
-            raise MigrationFailed(self.config.name, step.revision, step.direction, reason) from exc
-
-    def render_sql(self, plan: Plan, write: Callable[[str], None]) -> None:
-        """Write the SQL that applying plan would run, version-table changes included."""
-        scripts = self._compile_all(plan)
-        name = checked_url(self.config).get_backend_name()
-        context = MigrationContext.offline(name, write)
-        version_sql = self.recorder.version_sql(
-            context.sa_dialect, context.dialect.statement_terminator
-        )
-        if not plan.current:
-            context.emit(sa.schema.CreateTable(self.recorder.version))
-        for step, script in zip(plan.steps, scripts, strict=True):
-            service = self.planner.get(step.revision).service
-            step_context = context.for_revision(step.revision, self.target_metadata(service))
-            write(f"\n-- {'Running' if step.direction == 'up' else 'Reverting'} {step.revision}")
-            module = self.loader.load(script, step_context, self.x_arguments)
-            with step_context.transaction(module.transactional):
-                self._render_step(module.function(step.direction), step)
-                for text in version_sql.statements(step.deletes, step.inserts, step.updates):
-                    write(text)
 
     def target_metadata(self, service: str | None) -> sa.MetaData | None:
         """Return the MetaData whose naming convention names what a service's ops create.
@@ -345,7 +264,7 @@ class DatabaseRunner:
             self._target_metadata[service] = found
         return self._target_metadata[service]
 
-    def _compile_all(self, plan: Plan) -> list[CompiledScript]:
+    def compile_all(self, plan: Plan) -> list[CompiledScript]:
         """Compile every script of the plan first: one that does not compile stops the run
         before any step has touched the database. Return them in the plan's order."""
         return self.loader.compile_all(self._script(step) for step in plan.steps)
@@ -362,7 +281,7 @@ class DatabaseRunner:
             heads = self.recorder.heads(conn)
             if not self.recorder.has_history(conn):
                 return heads, None
-            return heads, self._left_half_done(conn, self.recorder.last_entry(conn))
+            return heads, left_half_done(conn, self.config.name, self.recorder.last_entry(conn))
 
     def _refuse_if_migrated_elsewhere(self, conn: sa.Connection) -> None:
         found = self._migrated_elsewhere(conn)
@@ -384,31 +303,9 @@ class DatabaseRunner:
         )
 
     def _refuse_if_partial(self, conn: sa.Connection, last: LastEntry | None) -> None:
-        pending = self._left_half_done(conn, last)
+        pending = left_half_done(conn, self.config.name, last)
         if pending is not None:
             raise pending
-
-    def _left_half_done(
-        self, conn: sa.Connection, last: LastEntry | None
-    ) -> PartialMigrationPending | None:
-        if last is None:
-            return None
-        if last.outcome == HistoryOutcome.FAILED_PARTIAL:
-            statement, reason = last.statement, last.error or ""
-        elif last.outcome == HistoryOutcome.STARTED:
-            statement = None
-            reason = "the migrator stopped (killed?) in the middle of it, without recording an end"
-        else:
-            return None
-        leftovers = step_leftovers(conn)
-        return PartialMigrationPending(
-            self.config.name,
-            last.revision,
-            statement,
-            reason,
-            leftovers,
-            statements_done=last.statements_done,
-        )
 
     def _apply_all(
         self,
@@ -457,7 +354,7 @@ class DatabaseRunner:
         module = self.loader.load(script, context, self.x_arguments)
         sha256 = module.script.sha256
         done_before = resumed or StepProgress()
-        start = self.history_entry(
+        start = self.rows.entry(
             step.revision,
             step.direction,
             started,
@@ -486,7 +383,7 @@ class DatabaseRunner:
         try:
             with context.transaction(module.transactional, nested=nested):
                 self._run_script(context, module, step, revision, counter)
-                entry = self.history_entry(
+                entry = self.rows.entry(
                     step.revision,
                     step.direction,
                     started,
@@ -561,7 +458,7 @@ class DatabaseRunner:
         reason = failure_reason(exc, cancelled=self._cancelled)
         outcome = HistoryOutcome.FAILED_PARTIAL if partial else HistoryOutcome.FAILED
         entry = replace(
-            self.history_entry(step.revision, step.direction, started, outcome, sha256),
+            self.rows.entry(step.revision, step.direction, started, outcome, sha256),
             error=reason,
             statement=statement,
         )
@@ -603,32 +500,6 @@ class DatabaseRunner:
             regained = False
         self.log.warning(Event.LOCK_LOST, regained=regained)
         return regained
-
-    def history_entry(
-        self,
-        revision: str,
-        direction: RunKind,
-        started: dt.datetime,
-        outcome: HistoryOutcome,
-        sha256: str | None = None,
-        *,
-        progress: StepProgress | None = None,
-    ) -> HistoryEntry:
-        """Return a history row of this run; progress: the step's statements done so far."""
-        return HistoryEntry(
-            run_id=self.run_id,
-            revision=revision,
-            direction=direction,
-            started_at=started,
-            finished_at=utc_now(),
-            outcome=outcome,
-            script_sha256=sha256,
-            os_user=self._identity.user,
-            host=self._identity.host,
-            orch_version=__version__,
-            statements_done=progress.done if progress is not None else None,
-            statements_sha256=progress.digest if progress is not None else None,
-        )
 
     def _script(self, step: Step) -> str:
         """Return the file of the step's revision; a revision without one fails the step."""

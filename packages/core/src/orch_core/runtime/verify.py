@@ -16,7 +16,8 @@ from orch_core.errors import ConfigError
 from orch_core.runtime.engines import is_missing
 from orch_core.runtime.locks import migration_lock
 from orch_core.runtime.recorder import HistoryOutcome
-from orch_core.runtime.runner import DatabaseRunner, utc_now
+from orch_core.runtime.results import utc_now
+from orch_core.runtime.runner import DatabaseRunner
 from orch_graph.errors import GraphError
 
 
@@ -100,7 +101,7 @@ def baseline_scripts(runner: DatabaseRunner) -> list[ScriptDrift]:
         runner.recorder.ensure_tables(conn)
         now = utc_now()
         for drift, script in zip(unchecked, scripts, strict=True):
-            entry = runner.history_entry(
+            entry = runner.rows.entry(
                 drift.revision, "up", now, HistoryOutcome.BASELINED, script.sha256
             )
             runner.recorder.record(conn, entry)
