@@ -40,3 +40,20 @@ def test_double_verbose_current_shows_sqlalchemy_in_the_events_format(
     assert all({"timestamp", "level", "user", "host", "pid"} <= set(e) for e in events)
     quiet = orch("-q", "current")
     assert (quiet.exit_code, quiet.stderr) == (0, "")
+
+
+def test_double_verbose_upgrade_shows_the_version_and_history_writes(
+    orch: Invoke, tmp_path: Path
+) -> None:
+    """orch's own statements go to the driver's cursor, not through SQLAlchemy's execute; -vv
+    still shows them, with their values, among the scripts' SQL."""
+    _project(tmp_path)
+    shown = orch("--log-format", "json", "-vv", "upgrade")
+    assert shown.exit_code == 0, shown.output
+    events = [json.loads(line) for line in shown.stderr.splitlines()]
+    sql = [e["event"] for e in events if e.get("logger", "").startswith("sqlalchemy.engine")]
+    create = next(i for i, text in enumerate(sql) if "CREATE TABLE t_a1" in text)
+    version = next(i for i, text in enumerate(sql) if "INSERT INTO alembic_version" in text)
+    history = [i for i, text in enumerate(sql) if "INSERT INTO orch_history" in text]
+    assert create < version < max(history)
+    assert "'a1'" in sql[version + 1]  # the values, as SQLAlchemy logs its own

@@ -7,7 +7,8 @@ fleet of SQLite databases, about a seventh of a migration's CPU. These statement
 from SQLAlchemy constructs and compiled by the dialect as before; only their execution goes
 straight to the DBAPI cursor of the connection, inside the same transaction.
 
-They are orch's bookkeeping only: SQLAlchemy's cursor events do not see them. A script's own
+They are orch's bookkeeping only: SQLAlchemy's cursor events do not see them (its SQL log,
+`orch -vv`, does: each is logged on the engine's logger as SQLAlchemy logs its own). A script's own
 statements, DDL included, still go through Connection.execute, where such events fire; a
 replayed step's go to the cursor the same way only where no one but orch listens to them
 (runtime/cursor_replay.py).
@@ -16,6 +17,7 @@ replayed step's go to the cursor the same way only where no one but orch listens
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any
@@ -101,6 +103,10 @@ class DriverStatement:
         for name, processor in self._processors:
             values[name] = processor(values[name])
         arguments: Any = [values[n] for n in self.names] if self._positional else values
+        logger = connection.engine.logger
+        if logger.isEnabledFor(logging.INFO):  # `orch -vv`: shown as SQLAlchemy shows its own
+            logger.info(self.sql)
+            logger.info("[orch's own statement] %r", arguments)
         return on_cursor(connection, self.sql, arguments, read)
 
 
