@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from orch_core.adopt.alembic_ini import AlembicIni, read_alembic_ini
 from orch_core.adopt.env_py import EnvSettings, read_env_py
 from orch_core.config.alembic_keys import NOT_KEYS
+from orch_core.config.documents import CONFIG_NAME
 from orch_core.config.keys import accepted_keys
-from orch_core.config.loader import CONFIG_NAME
 
 # What env.py passes to wire Alembic up, not settings: orch does this itself.
 _PLUMBING = frozenset({"connection", "url", "fn", "destination_rev", "as_sql", "dialect_name"})

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import graphlib
 import os
-import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,16 +12,18 @@ from typing import Any
 from orch_core.config.autogenerate import (
     autogenerate_config,
 )
+from orch_core.config.documents import (
+    Source,
+    check_keys,
+    find_config,
+    merge,
+    origin_of,
+    overlay_path,
+    project_table,
+    read_toml,
+)
 from orch_core.config.fleets import PLACEHOLDER, check_template, instance_source
 from orch_core.config.interpolation import interpolate, interpolate_url
-from orch_core.config.keys import (
-    DATABASE_KEYS,
-    FLEET_KEYS,
-    ORCH_KEYS,
-    SERVICE_KEYS,
-    TOP_KEYS,
-    check_table,
-)
 from orch_core.config.model import (
     DEFAULT_CONCURRENCY,
     DEFAULT_STOP_GRACE,
@@ -38,42 +38,19 @@ from orch_core.config.model import (
 from orch_core.dialects.sqlite import anchor_url
 from orch_core.errors import ConfigError, ConfigNotFound, UndefinedVariable
 
-CONFIG_NAME = "orch.toml"
 ENV_VARIABLE = "ORCH_ENV"
-
-_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
-@dataclass(frozen=True)
-class _Source:
-    """One TOML document and the file it came from."""
-
-    path: Path
-    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class _Entries:
     """What building one [databases.NAME] or [fleets.NAME] table reads of the whole project."""
 
-    sources: list[_Source]
+    sources: list[Source]
     environ: Mapping[str, str]
     defaults: dict[str, Any]  # [orch]: the settings each entry may set again for itself
     services: dict[str, ServiceConfig]
     # False (a command that never connects): a url whose variable is not set stays as written.
     need_urls: bool
-
-
-def find_config(start: Path) -> Path:
-    """Return the orch.toml, or the pyproject.toml with [tool.orch], nearest above start."""
-    for folder in (start, *start.parents):
-        candidate = folder / CONFIG_NAME
-        if candidate.is_file():
-            return candidate
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "orch" in _read_toml(pyproject).get("tool", {}):
-            return pyproject
-    raise ConfigNotFound(f"no {CONFIG_NAME} found in {start} or any folder above it", None)
 
 
 def load_config(
@@ -95,96 +72,18 @@ def load_config(
     elif not path.is_file():
         raise ConfigNotFound(f"config file {path} does not exist", path)
     path = path.resolve()
-    sources = [_Source(path, _project_table(path))]
+    sources = [Source(path, project_table(path))]
     if env:
-        overlay = _overlay_path(path, env)
-        sources.append(_Source(overlay, _read_toml(overlay)))
+        overlay = overlay_path(path, env)
+        sources.append(Source(overlay, read_toml(overlay)))
     for source in sources:
-        _check_keys(source)
-    merged = _merge(*(source.data for source in sources))
+        check_keys(source)
+    merged = merge(*(source.data for source in sources))
     return _build(merged, sources, environ, need_urls=need_urls)
 
 
-def _project_table(path: Path) -> dict[str, Any]:
-    data = _read_toml(path)
-    if path.name != "pyproject.toml":
-        return data
-    table = data.get("tool", {}).get("orch")
-    if not isinstance(table, dict):
-        raise ConfigError("has no [tool.orch] table", path)
-    return table
-
-
-def _overlay_path(config: Path, env: str) -> Path:
-    overlay = config.parent / "envs" / f"{env}.toml"
-    if not overlay.is_file():
-        raise ConfigError(f"environment {env!r} has no overlay file {overlay}", config, "env")
-    return overlay
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot be read: {exc.strerror}", path) from exc
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message, line, column = _syntax_position(str(exc))
-        raise ConfigError(f"TOML syntax error: {message}", path, None, line, column) from exc
-
-
-def _syntax_position(text: str) -> tuple[str, int | None, int | None]:
-    """Split tomllib's message into the reason and its line and column."""
-    found = _POSITION.search(text)
-    if found is None:
-        return text, None, None
-    return text[: found.start()].strip(), int(found.group(1)), int(found.group(2))
-
-
-def _check_keys(source: _Source) -> None:
-    """Refuse a key no table accepts, naming the file and the dotted key."""
-    for key, value in source.data.items():
-        if key not in TOP_KEYS:
-            raise ConfigError(
-                f"unknown key (expected one of {', '.join(TOP_KEYS)})", source.path, key
-            )
-        if not isinstance(value, dict):
-            raise ConfigError("must be a table", source.path, key)
-    check_table(source.path, "orch", source.data.get("orch", {}), ORCH_KEYS)
-    groups = (("services", SERVICE_KEYS), ("databases", DATABASE_KEYS), ("fleets", FLEET_KEYS))
-    for group, allowed in groups:
-        for name, table in source.data.get(group, {}).items():
-            if not isinstance(table, dict):
-                raise ConfigError("must be a table", source.path, f"{group}.{name}")
-            check_table(source.path, f"{group}.{name}", table, allowed)
-
-
-def _merge(base: dict[str, Any], *overlays: dict[str, Any]) -> dict[str, Any]:
-    """Return base with each overlay laid over it key by key, tables merged recursively."""
-    merged = dict(base)
-    for overlay in overlays:
-        for key, value in overlay.items():
-            if isinstance(value, dict) and isinstance(merged.get(key), dict):
-                merged[key] = _merge(merged[key], value)
-            else:
-                merged[key] = value
-    return merged
-
-
-def _origin(sources: list[_Source], *keys: str) -> Path:
-    """Return the file that set the dotted key last (an overlay wins over the base)."""
-    for source in reversed(sources):
-        node: Any = source.data
-        for key in keys:
-            node = node.get(key) if isinstance(node, dict) else None
-        if node is not None:
-            return source.path
-    return sources[0].path
-
-
 def _build(
-    data: dict[str, Any], sources: list[_Source], environ: Mapping[str, str], *, need_urls: bool
+    data: dict[str, Any], sources: list[Source], environ: Mapping[str, str], *, need_urls: bool
 ) -> OrchConfig:
     root = sources[0].path.parent
     defaults = data.get("orch", {})
@@ -225,7 +124,7 @@ def _build(
     concurrency = defaults.get("concurrency", DEFAULT_CONCURRENCY)
     if concurrency < 1:
         raise ConfigError(
-            "must be at least 1", _origin(sources, "orch", "concurrency"), "orch.concurrency"
+            "must be at least 1", origin_of(sources, "orch", "concurrency"), "orch.concurrency"
         )
     return OrchConfig(
         path=sources[0].path,
@@ -243,23 +142,23 @@ def _build(
     )
 
 
-def _stop_grace(defaults: dict[str, Any], sources: list[_Source]) -> float:
+def _stop_grace(defaults: dict[str, Any], sources: list[Source]) -> float:
     """Return `[orch] stop_grace_seconds`, refusing a negative one."""
     grace = float(defaults.get("stop_grace_seconds", DEFAULT_STOP_GRACE))
     if grace < 0:
-        origin = _origin(sources, "orch", "stop_grace_seconds")
+        origin = origin_of(sources, "orch", "stop_grace_seconds")
         raise ConfigError("must be 0 or more", origin, "orch.stop_grace_seconds")
     return grace
 
 
 def _hooks_reference(
-    table: dict[str, Any], sources: list[_Source], python_path: tuple[Path, ...], *keys: str
+    table: dict[str, Any], sources: list[Source], python_path: tuple[Path, ...], *keys: str
 ) -> HooksReference | None:
     """Return the hooks module a table names, remembering the file and key that named it."""
     target = table.get("hooks")
     if not target:
         return None
-    origin, key = _origin(sources, *keys, "hooks"), ".".join((*keys, "hooks"))
+    origin, key = origin_of(sources, *keys, "hooks"), ".".join((*keys, "hooks"))
     return HooksReference(target, origin, key, python_path)
 
 
@@ -276,21 +175,21 @@ def _hooks_source(
 
 
 def _text(
-    table: dict[str, Any], sources: list[_Source], environ: Mapping[str, str], *keys: str
+    table: dict[str, Any], sources: list[Source], environ: Mapping[str, str], *keys: str
 ) -> str:
     """Return the interpolated string at the dotted key; a missing key is an error.
 
     A `url`'s variables in its user:password part are percent-encoded as they go in."""
     dotted = ".".join(keys)
     if keys[-1] not in table:
-        raise ConfigError("is required", _origin(sources, *keys[:-1]), dotted)
+        raise ConfigError("is required", origin_of(sources, *keys[:-1]), dotted)
     fill = interpolate_url if keys[-1] in {"url", "catalog_url"} else interpolate
     try:
         return fill(table[keys[-1]], environ)
     except UndefinedVariable as exc:
         raise ConfigError(
             f"environment variable {exc.name} is not set and has no default (${{{exc.name}:-...}})",
-            _origin(sources, *keys),
+            origin_of(sources, *keys),
             dotted,
         ) from exc
 
@@ -302,13 +201,13 @@ def _database(
     prefix, sources, services = (group, name), entries.sources, entries.services
     url = _url(table, entries, prefix)
     if "services" not in table:
-        raise ConfigError("is required", _origin(sources, *prefix), f"{group}.{name}.services")
+        raise ConfigError("is required", origin_of(sources, *prefix), f"{group}.{name}.services")
     for service in table["services"]:
         if service not in services:
             known = ", ".join(sorted(services)) or "none"
             raise ConfigError(
                 f"unknown service {service!r} (services defined: {known})",
-                _origin(sources, *prefix, "services"),
+                origin_of(sources, *prefix, "services"),
                 f"{group}.{name}.services",
             )
     setting = {**entries.defaults, **table}
@@ -333,7 +232,7 @@ def _database(
 def _fleet(name: str, table: dict[str, Any], entries: _Entries) -> FleetConfig:
     """Return a fleet: its instances' settings as a template, and where its names come from."""
     sources, environ = entries.sources, entries.environ
-    where = _origin(sources, "fleets", name)
+    where = origin_of(sources, "fleets", name)
     template = _database(name, table, entries, group="fleets")
     schema = _text(table, sources, environ, "fleets", name, "schema") if "schema" in table else None
     template = check_template(replace(template, schema=schema), table, where)
@@ -366,30 +265,30 @@ def _version_schema_pattern(database: DatabaseConfig) -> str | None:
 
 
 def _check_fleets(
-    fleets: dict[str, FleetConfig], databases: dict[str, DatabaseConfig], sources: list[_Source]
+    fleets: dict[str, FleetConfig], databases: dict[str, DatabaseConfig], sources: list[Source]
 ) -> None:
     """Refuse a fleet named like a database, or whose `after` names no database."""
     for fleet in fleets.values():
         key = f"fleets.{fleet.name}"
         if fleet.name in databases:
             reason = f"a database is also named {fleet.name!r}: names must differ"
-            raise ConfigError(reason, _origin(sources, "fleets", fleet.name), key)
+            raise ConfigError(reason, origin_of(sources, "fleets", fleet.name), key)
         for before in fleet.template.after:
             if before not in databases:
                 known = ", ".join(sorted(databases)) or "none"
                 raise ConfigError(
                     f"unknown database {before!r} (databases defined: {known})",
-                    _origin(sources, "fleets", fleet.name, "after"),
+                    origin_of(sources, "fleets", fleet.name, "after"),
                     f"{key}.after",
                 )
 
 
 def _transaction_mode(
-    prefix: tuple[str, str], setting: dict[str, Any], sources: list[_Source]
+    prefix: tuple[str, str], setting: dict[str, Any], sources: list[Source]
 ) -> TransactionMode:
     """Return the mode `transaction_mode` or Alembic's `transaction_per_migration` asks for."""
     key = f"{'.'.join(prefix)}.transaction_mode"
-    where = _origin(sources, *prefix)
+    where = origin_of(sources, *prefix)
     mode = setting.get("transaction_mode")
     if mode is not None and mode not in {m.value for m in TransactionMode}:
         allowed = ", ".join(m.value for m in TransactionMode)
@@ -423,7 +322,7 @@ def _url(
     return anchor_url(url, entries.sources[0].path.parent)
 
 
-def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -> None:
+def _check_after(databases: dict[str, DatabaseConfig], sources: list[Source]) -> None:
     """Refuse an `after` that names no database, or that makes the order a cycle."""
     order: dict[str, list[str]] = {}
     for database in databases.values():
@@ -432,7 +331,7 @@ def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -
                 known = ", ".join(sorted(databases))
                 raise ConfigError(
                     f"unknown database {before!r} (databases defined: {known})",
-                    _origin(sources, "databases", database.name, "after"),
+                    origin_of(sources, "databases", database.name, "after"),
                     f"databases.{database.name}.after",
                 )
         order[database.name] = list(database.after)
@@ -442,6 +341,6 @@ def _check_after(databases: dict[str, DatabaseConfig], sources: list[_Source]) -
         names = list(reversed(exc.args[1]))  # graphlib lists the cycle against `after`
         raise ConfigError(
             f"`after` makes a cycle: {' -> '.join(names)}",
-            _origin(sources, "databases", names[-1], "after"),
+            origin_of(sources, "databases", names[-1], "after"),
             f"databases.{names[-1]}.after",
         ) from None
