@@ -204,9 +204,57 @@ def test_a_listener_sees_every_replayed_statement(
         lines = (tmp_path / "seen.jsonl").read_text().splitlines()
         (tmp_path / "seen.jsonl").unlink()
         seen.append([json.loads(line) for line in lines])
-    assert replays.replayed == len(DECLARATIVE)
+    assert replays.replayed == 0  # a listener sees each statement: the steps run as written
     assert any("CREATE TABLE item" in statement for statement in seen[0])
     assert seen[1] == seen[0]
+
+
+# A project's before_step that rewrites each statement before it is sent (as a SQL commenter
+# adds a trace id) and writes what was sent to sent.jsonl.
+REWRITING_HOOKS = """
+import json
+from pathlib import Path
+
+from sqlalchemy import event
+
+SENT = Path(__file__).with_name("sent.jsonl")
+
+
+def _tag(connection, cursor, statement, parameters, context, executemany):
+    return "/* traced */ " + statement, parameters
+
+
+def _sent(connection, cursor, statement, parameters, context, executemany):
+    with SENT.open("a") as out:
+        out.write(json.dumps(statement) + "\\n")
+
+
+def before_step(connection, step):
+    if not event.contains(connection, "before_cursor_execute", _tag):
+        event.listen(connection, "before_cursor_execute", _tag, retval=True)
+        event.listen(connection, "after_cursor_execute", _sent)
+"""
+
+
+def test_a_listener_that_rewrites_statements_rewrites_each_once(
+    tmp_path: Path, make_database: Callable[[str], TestDatabase]
+) -> None:
+    """What the first database's driver received carries the rewrite: sent again through the
+    listener it would carry it twice. The second database's steps run as written instead."""
+    (tmp_path / "hooks.py").write_text(REWRITING_HOOKS)
+    databases = [make_database("sqlite") for _ in range(2)]
+    recorded, replayed = runners(tmp_path, databases, DECLARATIVE, {"hooks": "hooks.py"})
+    replays = StepReplays()
+    sent = []
+    for runner in (sharing(replays, recorded), sharing(replays, replayed)):
+        runner.migrate("up", "heads")
+        runner.dispose()
+        lines = (tmp_path / "sent.jsonl").read_text().splitlines()
+        (tmp_path / "sent.jsonl").unlink()
+        sent.append([json.loads(line) for line in lines])
+    assert any(s.startswith("/* traced */") and "CREATE TABLE item" in s for s in sent[0])
+    assert sent[1] == sent[0]
+    assert not any("/* traced */ /* traced */" in s for s in sent[1])
 
 
 def test_sql_logging_shows_every_replayed_statement(

@@ -213,6 +213,16 @@ class MigrationContext:
             watch.sent, self._recorded = None, None
         return recorded if whole else None
 
+    def replays_as_sent(self) -> bool:
+        """Return whether statements another database's driver received may be sent here as
+        they were: no listener but orch's sees a statement before it is sent. One that rewrites
+        statements (a SQL commenter adding a trace id, say) made the recorded text and would
+        rewrite it again; one that only watches could not tell the step's run from a replay."""
+        watch, connection = self._watch, self.connection
+        if watch is None or connection is None:
+            return False
+        return all(f in watch.listeners for f in connection.dispatch.before_cursor_execute)
+
     def replay(self, statements: tuple[Sent, ...]) -> None:
         """Send statements a step's operations sent on another database of this kind, each
         counted as the connection's events count it, its failure named by its operation:
