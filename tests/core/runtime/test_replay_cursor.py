@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -195,22 +195,31 @@ def test_a_listener_sees_every_replayed_statement(
 ) -> None:
     (tmp_path / "hooks.py").write_text(LISTENING_HOOKS)
     databases = [make_database("sqlite") for _ in range(2)]
-    recorded, replayed = runners(tmp_path, databases, DECLARATIVE, {"hooks": "hooks.py"})
     replays = StepReplays()
-    seen = []
-    for runner in (sharing(replays, recorded), sharing(replays, replayed)):
-        runner.migrate("up", "heads")
-        runner.dispose()
-        lines = (tmp_path / "seen.jsonl").read_text().splitlines()
-        (tmp_path / "seen.jsonl").unlink()
-        seen.append([json.loads(line) for line in lines])
+    found = runners(tmp_path, databases, DECLARATIVE, {"hooks": "hooks.py"})
+    seen = migrate_each(replays, found, tmp_path / "seen.jsonl")
     assert replays.replayed == 0  # a listener sees each statement: the steps run as written
     assert any("CREATE TABLE item" in statement for statement in seen[0])
     assert seen[1] == seen[0]
 
 
-# A project's before_step that rewrites each statement before it is sent (as a SQL commenter
-# adds a trace id) and writes what was sent to sent.jsonl.
+def migrate_each(
+    replays: StepReplays, found: Sequence[DatabaseRunner], written: Path
+) -> list[list[str]]:
+    """Upgrade each database in turn, taking part in the replays; return, per database, the
+    statements its hooks wrote to `written` (one JSON string a line), the file removed after."""
+    statements = []
+    for runner in found:
+        sharing(replays, runner).migrate("up", "heads")
+        runner.dispose()
+        statements.append([json.loads(line) for line in written.read_text().splitlines()])
+        written.unlink()
+    return statements
+
+
+# A project's before_step that writes what each connection sent to sent.jsonl and, for the
+# databases named in TRACED, rewrites each statement before it is sent (as a SQL commenter adds
+# a trace id).
 REWRITING_HOOKS = """
 import json
 from pathlib import Path
@@ -218,6 +227,7 @@ from pathlib import Path
 from sqlalchemy import event
 
 SENT = Path(__file__).with_name("sent.jsonl")
+TRACED = {traced!r}
 
 
 def _tag(connection, cursor, statement, parameters, context, executemany):
@@ -230,9 +240,10 @@ def _sent(connection, cursor, statement, parameters, context, executemany):
 
 
 def before_step(connection, step):
-    if not event.contains(connection, "before_cursor_execute", _tag):
-        event.listen(connection, "before_cursor_execute", _tag, retval=True)
+    if not event.contains(connection, "after_cursor_execute", _sent):
         event.listen(connection, "after_cursor_execute", _sent)
+    if step.database in TRACED and not event.contains(connection, "before_cursor_execute", _tag):
+        event.listen(connection, "before_cursor_execute", _tag, retval=True)
 """
 
 
@@ -241,20 +252,26 @@ def test_a_listener_that_rewrites_statements_rewrites_each_once(
 ) -> None:
     """What the first database's driver received carries the rewrite: sent again through the
     listener it would carry it twice. The second database's steps run as written instead."""
-    (tmp_path / "hooks.py").write_text(REWRITING_HOOKS)
+    (tmp_path / "hooks.py").write_text(REWRITING_HOOKS.format(traced={"d0", "d1"}))
     databases = [make_database("sqlite") for _ in range(2)]
-    recorded, replayed = runners(tmp_path, databases, DECLARATIVE, {"hooks": "hooks.py"})
-    replays = StepReplays()
-    sent = []
-    for runner in (sharing(replays, recorded), sharing(replays, replayed)):
-        runner.migrate("up", "heads")
-        runner.dispose()
-        lines = (tmp_path / "sent.jsonl").read_text().splitlines()
-        (tmp_path / "sent.jsonl").unlink()
-        sent.append([json.loads(line) for line in lines])
+    found = runners(tmp_path, databases, DECLARATIVE, {"hooks": "hooks.py"})
+    sent = migrate_each(StepReplays(), found, tmp_path / "sent.jsonl")
     assert any(s.startswith("/* traced */") and "CREATE TABLE item" in s for s in sent[0])
     assert sent[1] == sent[0]
     assert not any("/* traced */ /* traced */" in s for s in sent[1])
+
+
+def test_what_a_rewriting_listener_sent_is_not_replayed_where_there_is_none(
+    tmp_path: Path, make_database: Callable[[str], TestDatabase]
+) -> None:
+    """The first database's statements, rewritten on their way, are not recorded: the second
+    database, with no such listener, gets the statements its operations render."""
+    (tmp_path / "hooks.py").write_text(REWRITING_HOOKS.format(traced={"d0"}))
+    databases = [make_database("sqlite") for _ in range(2)]
+    found = runners(tmp_path, databases, DECLARATIVE, {"hooks": "hooks.py"})
+    sent = migrate_each(StepReplays(), found, tmp_path / "sent.jsonl")
+    assert sent[0] and all(s.startswith("/* traced */") for s in sent[0])
+    assert sent[1] == [s.removeprefix("/* traced */ ") for s in sent[0]]
 
 
 def test_sql_logging_shows_every_replayed_statement(

@@ -14,7 +14,11 @@ from orch_core.dialects import Dialect, get_dialect
 from orch_core.errors import OperationError, OperationFailed, UnsupportedOperation
 from orch_core.operations.ops import Op
 from orch_core.operations.render import Renderer
-from orch_core.runtime.cursor_replay import CursorReplay, StatementEvents
+from orch_core.runtime.cursor_replay import (
+    CursorReplay,
+    StatementEvents,
+    nothing_else_sees_before_sending,
+)
 from orch_core.runtime.offline import render_statement, sa_dialect_for, writing_connection
 from orch_core.runtime.step_progress import Statement, classify
 
@@ -213,15 +217,18 @@ class MigrationContext:
             watch.sent, self._recorded = None, None
         return recorded if whole else None
 
-    def replays_as_sent(self) -> bool:
-        """Return whether statements another database's driver received may be sent here as
-        they were: no listener but orch's sees a statement before it is sent. One that rewrites
-        statements (a SQL commenter adding a trace id, say) made the recorded text and would
-        rewrite it again; one that only watches could not tell the step's run from a replay."""
+    def sends_as_rendered(self) -> bool:
+        """Return whether what this connection's driver receives is what the operations
+        render, to be recorded or replayed: no listener but orch's sees a statement before it
+        is sent. One that rewrites statements (a SQL commenter adding a trace id, say) would
+        make the recorded text carry its rewrite, and rewrite a replayed one again; one that
+        only watches could not tell a step's run from a replay."""
         watch, connection = self._watch, self.connection
-        if watch is None or connection is None:
-            return False
-        return all(f in watch.listeners for f in connection.dispatch.before_cursor_execute)
+        return (
+            watch is not None
+            and connection is not None
+            and nothing_else_sees_before_sending(connection, watch)
+        )
 
     def replay(self, statements: tuple[Sent, ...]) -> None:
         """Send statements a step's operations sent on another database of this kind, each

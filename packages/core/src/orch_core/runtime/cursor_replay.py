@@ -17,6 +17,7 @@ it takes that path (`only_orch_watches`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -89,6 +90,13 @@ def _no_inactive_transaction(connection: sa.Connection) -> bool:
     return True
 
 
+def nothing_else_sees_before_sending(connection: sa.Connection, watch: StatementEvents) -> bool:
+    """Return whether no listener but orch's sees a statement on the connection before it is
+    sent (before_cursor_execute: the connection's, its engine's and the Engine class's), and
+    so none may rewrite it."""
+    return _orchs(connection.dispatch.before_cursor_execute, watch)
+
+
 def _only_orchs_listeners(connection: sa.Connection, watch: StatementEvents) -> bool:
     """Return whether orch's are the only listeners to the events exec_driver_sql fires for a
     text without parameters: the connection's cursor events (with its engine's and the Engine
@@ -96,19 +104,22 @@ def _only_orchs_listeners(connection: sa.Connection, watch: StatementEvents) -> 
     after_execute, and do_execute_no_params, do_executemany and do_setinputsizes only for
     options, parameters and drivers ruled out above.)"""
     events, dialect_events = connection.dispatch, connection.dialect.dispatch
+    return all(
+        _orchs(listeners, watch)
+        for listeners in (
+            events.before_cursor_execute,
+            events.after_cursor_execute,
+            dialect_events.do_execute,
+            dialect_events.handle_error,
+        )
+    )
+
+
+def _orchs(listeners: Iterable[object], watch: StatementEvents) -> bool:
+    """Return whether every one of the listeners is orch's: the watch's, or the one naming a
+    database that cannot be reached (it lets a statement's errors pass)."""
     own = watch.listeners
-    for listeners in (
-        events.before_cursor_execute,
-        events.after_cursor_execute,
-        dialect_events.do_execute,
-        dialect_events.handle_error,
-    ):
-        for listener in listeners:
-            # Orch's: the watch's, and the one naming a database that cannot be reached (it
-            # lets a statement's errors pass).
-            if listener not in own and listener is not connect_failure:
-                return False
-    return True
+    return all(listener in own or listener is connect_failure for listener in listeners)
 
 
 class CursorReplay:

@@ -16,7 +16,9 @@ A step is replayed only when all of this holds; otherwise its script runs as usu
 - the script on disk is the one compiled (same sha256), and its function is the one read;
 - the database's SQLAlchemy dialect is of the same class, server version and settings;
 - the same target metadata (naming convention) names what the ops create;
-- the first run sent exactly one statement per statement orch rendered (nothing read).
+- the first run sent exactly one statement per statement orch rendered (nothing read);
+- no listener but orch's sees a statement before it is sent, where it is recorded or replayed
+  (one may rewrite it: the recorded text would carry its rewrite).
 """
 
 from __future__ import annotations
@@ -254,15 +256,13 @@ class StepReplays:
             declaration is None
             or convention is None
             or not declaration.holds_in(module.module, function, script.filename)
+            or not context.sends_as_rendered()  # another listener sees (or rewrites) them
         ):
             function()
             return
         key = (script.filename, script.sha256, direction, self._dialect_key(context), convention)
         with self._lock:
             rendering = self._renderings.get(key)
-        if rendering is not None and not context.replays_as_sent():
-            function()  # another listener sees (or rewrites) each statement before it is sent
-            return
         if rendering is not None:
             context.replay(rendering)
             with self._lock:
