@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Protocol
 
 from structlog.typing import FilteringBoundLogger
@@ -189,9 +189,7 @@ class RunState:
     def _blocked_by(self, name: str) -> str | None:
         """Wait for the databases this one must follow; return why not to start, if any."""
         follows = self.schedule.follows[name]
-        with self.condition:
-            waits = any(before not in self.finished for before in follows)
-        with self.admission.given_up() if waits else nullcontext(), self.condition:
+        with self._waiting_for(lambda: all(before in self.finished for before in follows)):
             for before in follows:
                 if self.flags.stop.is_set():
                     break
@@ -201,6 +199,15 @@ class RunState:
                         return "not started: the run was interrupted"
                     return f"not started: database {before}, which it must follow, did not finish"
             return self._stop_reason(name)
+
+    @contextmanager
+    def _waiting_for(self, ready: Callable[[], bool]) -> Iterator[None]:
+        """Hold the condition for the block, which waits on it until `ready`; if it is not
+        ready yet, give the database's place up first (admission.py), taken again after."""
+        with self.condition:
+            waits = not ready()
+        with self.admission.given_up() if waits else nullcontext(), self.condition:
+            yield
 
     def _stop_reason(self, name: str) -> str | None:
         """Return why the database may not start, if the run, or its group, has stopped
@@ -225,9 +232,7 @@ class RunState:
         def met() -> bool:
             return revision in self.applied[provider] or provider in self.finished
 
-        with self.condition:
-            waits = not met()
-        with self.admission.given_up() if waits else nullcontext(), self.condition:
+        with self._waiting_for(met):
             self.condition.wait_for(met)
             if revision in self.applied[provider]:
                 return
