@@ -20,7 +20,11 @@ from orch_core.config import DatabaseConfig
 from orch_core.errors import VersionTableMismatch
 from orch_core.runtime.driver_statements import DriverStatement
 from orch_core.runtime.offline import render_statement
-from orch_core.runtime.recorder_statements import RecorderStatements, recorder_statements
+from orch_core.runtime.recorder_statements import (
+    PLACEHOLDER,
+    RecorderStatements,
+    recorder_statements,
+)
 from orch_core.urls import mask_passwords
 
 # What a history row records: a step one way or the other, or a stamp (no script ran).
@@ -94,12 +98,10 @@ class Recorder:
 
     def __init__(self, config: DatabaseConfig) -> None:
         self.schema = config.schema  # a tenant's schema, created with the tables
-        self.version, self.history = _tables(
-            config.version_table,
-            config.version_table_schema,
-            config.history_table,
-            config.version_table_pk,
-        )
+        # The tables' names and key, whatever schema they are in.
+        self._layout = (config.version_table, config.history_table, config.version_table_pk)
+        name, history, key = self._layout
+        self.version, self.history = _tables(name, config.version_table_schema, history, key)
         self._progress_kept = False  # whether the history table has PROGRESS_COLUMNS
         # The statements for the last dialect asked (a database's runs use one).
         self._compiled: tuple[SADialect, RecorderStatements] | None = None
@@ -234,8 +236,20 @@ class Recorder:
     def _statements(self, connection: sa.Connection) -> RecorderStatements:
         dialect = connection.dialect
         if self._compiled is None or self._compiled[0] is not dialect:
-            self._compiled = (dialect, recorder_statements(self.version, self.history, dialect))
+            self._compiled = (dialect, self._compile(dialect))
         return self._compiled[1]
+
+    def _compile(self, dialect: SADialect) -> RecorderStatements:
+        """Return the tables' statements for the dialect. Tables in a schema (a fleet's
+        schema-tenant's) get those compiled once for tables in PLACEHOLDER, with the schema's
+        name put in its place, not compiled per tenant (~5 ms of a PostgreSQL schema-tenant's
+        profiled 75)."""
+        schema = self.version.schema
+        if schema is None:
+            return recorder_statements(self.version, self.history, dialect)
+        name, history, key = self._layout
+        placed = recorder_statements(*_tables(name, PLACEHOLDER, history, key), dialect)
+        return placed.in_schema(dialect.identifier_preparer.quote_schema(schema))
 
     def last_entry(self, connection: sa.Connection) -> LastEntry | None:
         """Return the newest history row, or None when there is none or history is off.

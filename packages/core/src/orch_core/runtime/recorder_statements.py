@@ -6,9 +6,8 @@ steps. What a statement compiles to depends on the dialect's kind and the server
 and on the tables' names and the version table's key; those make the key.
 
 A fleet's schema-tenants each keep their tables in their own schema: their statements are
-compiled once, in a placeholder schema, and each tenant's are those with its schema's name put
-in the placeholder's place (as SQLAlchemy's schema_translate_map does), not compiled again per
-tenant (~5 ms of a PostgreSQL schema-tenant's profiled 75).
+compiled once, in PLACEHOLDER, and each tenant's are those with its schema's name put in the
+placeholder's place (`in_schema`, as SQLAlchemy's schema_translate_map does; Recorder._compile).
 """
 
 from __future__ import annotations
@@ -92,32 +91,7 @@ _compiled: dict[tuple[object, ...], RecorderStatements] = {}
 def recorder_statements(
     version: sa.Table, history: sa.Table | None, dialect: SADialect
 ) -> RecorderStatements:
-    """Return the statements for these tables on this dialect, compiled on first use; for
-    tables in one schema, from those compiled once for any schema."""
-    schema = version.schema
-    if schema is None or (history is not None and history.schema != schema):
-        return _compiled_for(version, history, dialect)
-    statements = _compiled_for(*_placed(version, history), dialect)
-    return statements.in_schema(dialect.identifier_preparer.quote_schema(schema))
-
-
-_placeholders: dict[tuple[object, ...], tuple[sa.Table, sa.Table | None]] = {}
-
-
-def _placed(version: sa.Table, history: sa.Table | None) -> tuple[sa.Table, sa.Table | None]:
-    """Return copies of the tables in PLACEHOLDER, made once per names and version key."""
-    key = (version.name, version.primary_key.name, None if history is None else history.name)
-    placed = _placeholders.get(key)
-    if placed is None:
-        metadata = sa.MetaData()
-        copied = None if history is None else history.to_metadata(metadata, schema=PLACEHOLDER)
-        placed = _placeholders[key] = (version.to_metadata(metadata, schema=PLACEHOLDER), copied)
-    return placed
-
-
-def _compiled_for(
-    version: sa.Table, history: sa.Table | None, dialect: SADialect
-) -> RecorderStatements:
+    """Return the statements for these tables on this dialect, compiled on first use."""
     key = (
         type(dialect),
         dialect.paramstyle,
