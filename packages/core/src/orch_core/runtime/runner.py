@@ -175,7 +175,7 @@ class DatabaseRunner:
             plan = plan_for(before, target)
             self.log.info(Event.DB_PLANNED, steps=len(plan.steps), current=list(before))
             scripts = self.compile_all(plan)
-            point = self._resume_point(last, plan) if self.resume else None
+            point = self._resume_point(last, plan, scripts) if self.resume else None
             results = self._apply_all(conn, plan, scripts, hooks, point)
             stopped = len(results) < len(plan.steps)
             # Read, not taken from the plan: a script or an on_version_apply hook may have
@@ -203,9 +203,13 @@ class DatabaseRunner:
         with conn.begin():
             return self.recorder.heads(conn)
 
-    def _resume_point(self, last: LastEntry | None, plan: Plan) -> ResumePoint | None:
-        sha256 = lambda step: self.loader.compile(self._script(step)).sha256  # noqa: E731
-        return resume_point(self.config.name, last, plan, sha256)
+    def _resume_point(
+        self, last: LastEntry | None, plan: Plan, scripts: Sequence[CompiledScript]
+    ) -> ResumePoint | None:
+        """Return where the plan resumes a half-done step, its scripts' hashes those of the
+        scripts compiled for this run (the ones its steps run)."""
+        sha256 = {step: script.sha256 for step, script in zip(plan.steps, scripts, strict=True)}
+        return resume_point(self.config.name, last, plan, sha256.__getitem__)
 
     @contextmanager
     def _cancellable(self, conn: sa.Connection) -> Iterator[None]:
