@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from tests.cli.conftest import Invoke
 from tests.support.databases import TestDatabase
@@ -12,16 +11,6 @@ from tests.support.inspection import table_names
 from tests.support.projects import Database, Script, write_project
 
 SCRIPTS = [Script("a1", labels=("app",)), Script("a2", "a1")]
-
-
-def setup(database: TestDatabase, *statements: str) -> None:
-    engine = database.engine()
-    try:
-        with engine.begin() as conn:
-            for statement in statements:
-                conn.execute(sa.text(statement))
-    finally:
-        engine.dispose()
 
 
 def project(tmp_path: Path, database: TestDatabase, **extra: object) -> Path:
@@ -40,7 +29,7 @@ MIGRATED_AS_APP_VERSION = (
 def test_a_version_table_by_another_name_is_found_and_named(
     database: TestDatabase, tmp_path: Path, orch: Invoke
 ) -> None:
-    setup(database, *MIGRATED_AS_APP_VERSION)
+    database.execute(*MIGRATED_AS_APP_VERSION)
     config = project(tmp_path, database)
     status = orch("--config", str(config), "status", "--json")
     assert status.exit_code == 0, status.output
@@ -64,7 +53,7 @@ def test_a_version_table_by_another_name_is_found_and_named(
 def test_tables_the_first_revision_creates_stop_the_upgrade(
     database: TestDatabase, tmp_path: Path, orch: Invoke
 ) -> None:
-    setup(database, "CREATE TABLE t_a1 (id INTEGER PRIMARY KEY)")
+    database.execute("CREATE TABLE t_a1 (id INTEGER PRIMARY KEY)")
     config = project(tmp_path, database)
     status = orch("--config", str(config), "status")
     assert status.exit_code == 0
@@ -81,8 +70,7 @@ def test_tables_the_first_revision_creates_stop_the_upgrade(
 def test_a_version_table_in_another_schema_is_found(
     postgresql_database: TestDatabase, tmp_path: Path, orch: Invoke
 ) -> None:
-    setup(
-        postgresql_database,
+    postgresql_database.execute(
         "CREATE SCHEMA meta",
         "CREATE TABLE meta.alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
         "INSERT INTO meta.alembic_version (version_num) VALUES ('a2')",

@@ -37,6 +37,16 @@ class TestDatabase:
         """Return a new engine on this database; the caller disposes of it."""
         return sa.create_engine(self.url, **kwargs)
 
+    def execute(self, *statements: str) -> None:
+        """Run statements on the database in one transaction, outside orch."""
+        engine = self.engine()
+        try:
+            with engine.begin() as connection:
+                for statement in statements:
+                    connection.execute(sa.text(statement))
+        finally:
+            engine.dispose()
+
 
 class ServerUnavailable(Exception):
     """A database server could not be reached."""

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from orch_core.errors import MigrationFailed
 from orch_core.runtime.replay import StepReplays
@@ -38,17 +37,6 @@ HISTORY = (
 )
 
 
-def create(database: TestDatabase, *statements: str) -> None:
-    """Run statements on the database, outside orch."""
-    engine = database.engine()
-    try:
-        with engine.begin() as connection:
-            for statement in statements:
-                connection.execute(sa.text(statement))
-    finally:
-        engine.dispose()
-
-
 def outside_a_transaction(tmp_path: Path, kind: str) -> None:
     """Make a1 a step outside one transaction (`transactional = False`); on MariaDB, whose DDL
     commits as it runs, leave it an ordinary script."""
@@ -63,7 +51,7 @@ def test_a_replayed_step_outside_a_transaction_is_counted_and_resumes(
     kind: str, tmp_path: Path, make_database: Callable[[str], TestDatabase]
 ) -> None:
     databases = [make_database(kind) for _ in range(3)]
-    create(databases[0], "CREATE TABLE gate (note VARCHAR(20))")
+    databases[0].execute("CREATE TABLE gate (note VARCHAR(20))")
     recorded, replayed, alone = runners(tmp_path, databases, [GATED])
     outside_a_transaction(tmp_path, kind)
     replays = StepReplays()
@@ -78,7 +66,7 @@ def test_a_replayed_step_outside_a_transaction_is_counted_and_resumes(
     history = rows(databases[1], HISTORY)
     assert [row[:3] for row in history] == [("a1", "started", 2), ("a1", "failed-partial", 2)]
     assert history == rows(databases[2], HISTORY)
-    create(databases[1], "CREATE TABLE gate (note VARCHAR(20))")
+    databases[1].execute("CREATE TABLE gate (note VARCHAR(20))")
     replayed.resume = True
     result = replayed.migrate("up", "heads")
     assert [step.statements_skipped for step in result.steps] == [2]
@@ -94,7 +82,7 @@ def test_a_replayed_step_that_fails_rolls_back_as_a_whole(
     kind: str, tmp_path: Path, make_database: Callable[[str], TestDatabase]
 ) -> None:
     databases = [make_database(kind) for _ in range(3)]
-    create(databases[0], "CREATE TABLE gate (note VARCHAR(20))")
+    databases[0].execute("CREATE TABLE gate (note VARCHAR(20))")
     recorded, replayed, alone = runners(tmp_path, databases, [GATED])
     replays = StepReplays()
     sharing(replays, recorded).migrate("up", "heads")
@@ -122,7 +110,7 @@ def test_a_replayed_statement_is_cancelled(
     databases = [make_database("sqlite") for _ in seeds]
     for database, count in zip(databases, seeds, strict=True):
         values = ", ".join(f"({i})" for i in range(count))
-        create(database, "CREATE TABLE seed (n INTEGER)", f"INSERT INTO seed (n) VALUES {values}")
+        database.execute("CREATE TABLE seed (n INTEGER)", f"INSERT INTO seed (n) VALUES {values}")
     scripts = [
         Script("a1", upgrade='op.create_table("sink", sa.Column("n", sa.Integer))'),
         Script(
