@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from orch_core.fleet.beside import beside
+
 # Share of the wall-clock time the process spent on the CPU: below LOW, one more database may
 # start; from HIGH, none may until one finishes or waits.
 LOW = 0.75
@@ -100,16 +102,10 @@ class Admission:
         if self.most == 1:
             yield
             return
-        stop = threading.Event()
 
-        def loop() -> None:
-            while not stop.wait(tick):
+        def loop(done: threading.Event) -> None:
+            while not done.wait(tick):
                 self.adjust()
 
-        ticker = threading.Thread(target=loop, name="orch-admission", daemon=True)
-        ticker.start()
-        try:
+        with beside(loop, "orch-admission"):
             yield
-        finally:
-            stop.set()
-            ticker.join()

@@ -18,6 +18,7 @@ from structlog.typing import FilteringBoundLogger
 
 from orch_core.audit.events import Event
 from orch_core.errors import QuitBySignal
+from orch_core.fleet.beside import beside
 
 # Ctrl-C at a terminal; what a deployment sends to end a job (Kubernetes, systemd, CI).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -98,19 +99,13 @@ def cancel_after_grace(flags: RunFlags, grace: float, cancel: Callable[[], None]
 
     A thread of each process that runs databases watches the shared flag: the parent's signal
     handler sets it for every worker process too."""
-    done = threading.Event()
 
-    def watch() -> None:
+    def watch(done: threading.Event) -> None:
         while not flags.interrupt.wait(0.1):
             if done.is_set():
                 return
         if not done.wait(grace):
             cancel()
 
-    watcher = threading.Thread(target=watch, name="orch-grace", daemon=True)
-    watcher.start()
-    try:
+    with beside(watch, "orch-grace"):
         yield
-    finally:
-        done.set()
-        watcher.join()
